@@ -1,0 +1,46 @@
+package dev.switchboard.ipc.spi;
+
+import dev.switchboard.ipc.wire.FrameBody;
+import dev.switchboard.ipc.wire.FrameHeader;
+
+/**
+ * An OS channel that carries frames, each with up to
+ * {@link dev.switchboard.ipc.wire.Limits#HANDLE_CAP} handles. Frames arrive in the order they
+ * were sent; a frame's handles arrive with it.
+ */
+public interface FrameChannel {
+
+    /**
+     * Queues a frame. Thread-safe and never blocks. Takes ownership of {@code handles}: the
+     * transport closes its copies once they are sent, or when the channel closes first.
+     */
+    void send(FrameBody body, long[] handles);
+
+    /** Bytes queued and not yet written to the OS. */
+    long queuedBytes();
+
+    /** Stops (or resumes) reading from the OS, so that a slow consumer pushes back on the sender. */
+    void setReadPaused(boolean paused);
+
+    /** Closes the channel; {@link Listener#onClosed} follows once. Idempotent. */
+    void close();
+
+    /** For logs, e.g. {@code "unix fd 3"}. */
+    String describe();
+
+    /** Receives what arrives. Every call is on the channel's I/O thread, never concurrently. */
+    interface Listener {
+
+        /**
+         * One decoded frame. The listener owns {@code handles}. {@code body} may view the receive
+         * buffer: copy what you keep before returning.
+         */
+        void onFrame(FrameHeader header, FrameBody body, long[] handles);
+
+        /** The channel is closed and will deliver nothing more. Called exactly once. */
+        void onClosed(CloseReason reason);
+
+        /** The outbound queue drained below the transport's low-water mark. */
+        default void onWritable() {}
+    }
+}

@@ -1,0 +1,157 @@
+package dev.switchboard.ipc.wire;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Encodes and decodes whole frames. Pure functions over {@link ByteBuffer}s: no I/O, no handles.
+ * Every length and count read from a peer is checked before it is used.
+ */
+public final class FrameCodec {
+
+    private FrameCodec() {}
+
+    /** Bytes the frame occupies on the stream, header and padding included. */
+    public static int encodedLength(FrameBody body) {
+        return FrameHeader.padded(FrameHeader.SIZE + bodyLength(body));
+    }
+
+    private static int bodyLength(FrameBody body) {
+        return body.bodyLength();
+    }
+
+    /**
+     * Writes header, body and zero padding at {@code out}'s position, which advances by
+     * {@link #encodedLength(FrameBody)}. A message payload is read without moving its position.
+     *
+     * @param handleCount OS handles the transport will attach to this frame's first byte
+     */
+    public static void encode(FrameBody body, int handleCount, ByteBuffer out) {
+        if (handleCount < 0 || handleCount > Limits.HANDLE_CAP) {
+            throw new IllegalArgumentException("handle count " + handleCount + " outside 0.." + Limits.HANDLE_CAP);
+        }
+        int start = out.position();
+        int frameLength = FrameHeader.SIZE + bodyLength(body);
+        ByteOrder saved = out.order();
+        out.order(ByteOrder.LITTLE_ENDIAN);
+        try {
+            new FrameHeader(body.type(), handleCount, frameLength).writeTo(out);
+            body.writeBody(out);
+            int end = start + FrameHeader.padded(frameLength);
+            while (out.position() < end) {
+                out.put((byte) 0);
+            }
+        } finally {
+            out.order(saved);
+        }
+    }
+
+    /** Convenience for control frames: a fresh heap buffer holding the encoded frame, flipped. */
+    public static ByteBuffer encode(FrameBody body) {
+        ByteBuffer b = ByteBuffer.allocate(encodedLength(body));
+        encode(body, 0, b);
+        return b.flip();
+    }
+
+    /**
+     * Decodes the body that follows {@code header}. {@code body} holds exactly
+     * {@code header.bodyLength()} bytes; a decoded message payload is a slice of it.
+     */
+    public static FrameBody decode(FrameHeader header, ByteBuffer body) throws ProtocolException {
+        ByteBuffer b = body.slice().order(ByteOrder.LITTLE_ENDIAN);
+        if (b.remaining() != header.bodyLength()) {
+            throw new IllegalArgumentException("body has " + b.remaining() + " bytes, header says " + header.bodyLength());
+        }
+        if (header.type() != FrameType.MESSAGE && header.handleCount() != 0) {
+            throw new ProtocolException(header.type() + " frame carries " + header.handleCount() + " handles; only MESSAGE may");
+        }
+        FrameBody result = switch (header.type()) {
+            case CONNECT -> new FrameBody.Connect(readId(b, "CONNECT token"));
+            case ACCEPT -> new FrameBody.Accept(readId(b, "ACCEPT token"), readId(b, "ACCEPT node"));
+            case PIPE_CLOSED -> new FrameBody.PipeClosed(readId(b, "PIPE_CLOSED pipe id"));
+            case MESSAGE -> {
+                Id128 pipe = readId(b, "MESSAGE pipe id");
+                ByteBuffer payload = b.slice();
+                b.position(b.limit());
+                yield new FrameBody.Message(pipe, payload);
+            }
+            case INVITE -> decodeInvite(b);
+        };
+        if (b.hasRemaining()) {
+            throw new ProtocolException(header.type() + " body has " + b.remaining() + " trailing bytes");
+        }
+        return result;
+    }
+
+    private static FrameBody.Invite decodeInvite(ByteBuffer b) throws ProtocolException {
+        Id128 token = readId(b, "INVITE token");
+        Id128 inviter = readId(b, "INVITE node");
+        need(b, 4, "INVITE pipe count");
+        long count = b.getInt() & 0xffffffffL;
+        if (count > FrameBody.Invite.MAX_PIPES) {
+            throw new ProtocolException("INVITE names " + count + " pipes, limit is " + FrameBody.Invite.MAX_PIPES);
+        }
+        List<FrameBody.PipeName> pipes = new ArrayList<>((int) count);
+        Set<String> names = new HashSet<>();
+        Set<Id128> ids = new HashSet<>();
+        for (int i = 0; i < count; i++) {
+            Id128 id = readId(b, "INVITE pipe id");
+            need(b, 2, "INVITE pipe name length");
+            int len = b.getShort() & 0xffff;
+            if (len == 0 || len > FrameBody.PipeName.MAX_NAME_BYTES) {
+                throw new ProtocolException("INVITE pipe name length " + len + " outside 1.." + FrameBody.PipeName.MAX_NAME_BYTES);
+            }
+            need(b, len, "INVITE pipe name");
+            ByteBuffer nameBytes = b.slice().limit(len);
+            b.position(b.position() + len);
+            String name;
+            try {
+                name = StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(nameBytes).toString();
+            } catch (CharacterCodingException e) {
+                throw new ProtocolException("INVITE pipe name is not valid UTF-8");
+            }
+            if (!names.add(name)) {
+                throw new ProtocolException("INVITE names pipe '" + name + "' twice");
+            }
+            if (!ids.add(id)) {
+                throw new ProtocolException("INVITE uses pipe id " + id + " twice");
+            }
+            pipes.add(new FrameBody.PipeName(name, id));
+        }
+        return new FrameBody.Invite(token, inviter, pipes);
+    }
+
+    private static Id128 readId(ByteBuffer b, String what) throws ProtocolException {
+        need(b, Id128.SIZE, what);
+        return Id128.read(b);
+    }
+
+    private static void need(ByteBuffer b, int n, String what) throws ProtocolException {
+        if (b.remaining() < n) {
+            throw new ProtocolException(what + " truncated: need " + n + " bytes, " + b.remaining() + " left in body");
+        }
+    }
+
+    /** Validates that a pipe name can be encoded; returns its UTF-8 length. */
+    public static int checkPipeName(String name) {
+        int len = utf8Length(name);
+        if (len == 0 || len > FrameBody.PipeName.MAX_NAME_BYTES) {
+            throw new IllegalArgumentException("pipe name must be 1.." + FrameBody.PipeName.MAX_NAME_BYTES + " UTF-8 bytes: '" + name + "'");
+        }
+        return len;
+    }
+
+    private static int utf8Length(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+    }
+}
