@@ -25,6 +25,13 @@ public interface FrameChannel {
     /** Closes the channel; {@link Listener#onClosed} follows once. Idempotent. */
     void close();
 
+    /**
+     * Closes the channel because what arrived broke the protocol above the frame layer (for
+     * example a MESSAGE for a pipe that does not exist). {@link Listener#onClosed} reports
+     * {@link CloseReason.Kind#PROTOCOL_ERROR} with {@code reason}, unless the channel had already closed.
+     */
+    void fail(String reason);
+
     /** For logs, e.g. {@code "unix fd 3"}. */
     String describe();
 

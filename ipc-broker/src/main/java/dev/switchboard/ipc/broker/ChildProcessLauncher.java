@@ -1,0 +1,230 @@
+package dev.switchboard.ipc.broker;
+
+import dev.switchboard.ipc.NamedPlatformChannel;
+import dev.switchboard.ipc.PlatformChannelEndpoint;
+import dev.switchboard.ipc.PlatformHandle;
+import dev.switchboard.ipc.spi.ProcessSpawner;
+import dev.switchboard.ipc.spi.Transports;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Starts a child process that inherits chosen handles in chosen descriptor slots and nothing
+ * else: the platform channel endpoint goes to slot 3 (by default) with a command-line switch
+ * naming it, every other descriptor of this process stays here.
+ *
+ * <pre>{@code
+ * PlatformChannel channel = PlatformChannel.create();
+ * ChildProcess child = ChildProcessLauncher.forJava(MyChild.class)
+ *         .passEndpoint(channel.takeRemoteEndpoint())
+ *         .start();
+ * }</pre>
+ *
+ * Handles passed to the launcher belong to it: this process's copies are closed once the child
+ * has started (or failed to).
+ */
+public final class ChildProcessLauncher {
+
+    /** The slot the platform channel endpoint goes to unless told otherwise. */
+    public static final int DEFAULT_ENDPOINT_SLOT = 3;
+
+    private final String javaMainClass;
+    private final List<String> command;
+    private final List<String> jvmOptions = new ArrayList<>();
+    private final List<String> args = new ArrayList<>();
+    private final Map<String, String> environment = new HashMap<>(System.getenv());
+    private final Map<Integer, PlatformHandle> slots = new LinkedHashMap<>();
+    private String classpath = System.getProperty("java.class.path");
+    private Path javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java");
+    private Path workingDirectory;
+    private ProcessSpawner.Redirect stdin = ProcessSpawner.Redirect.INHERIT;
+    private ProcessSpawner.Redirect stdout = ProcessSpawner.Redirect.INHERIT;
+    private ProcessSpawner.Redirect stderr = ProcessSpawner.Redirect.INHERIT;
+    private String channelSwitchValue;
+
+    private ChildProcessLauncher(String javaMainClass, List<String> command) {
+        this.javaMainClass = javaMainClass;
+        this.command = command;
+    }
+
+    /** A JVM running {@code mainClass} on this JVM's class path, with the same {@code java}. */
+    public static ChildProcessLauncher forJava(Class<?> mainClass) {
+        return forJava(mainClass.getName());
+    }
+
+    public static ChildProcessLauncher forJava(String mainClassName) {
+        return new ChildProcessLauncher(Objects.requireNonNull(mainClassName), null);
+    }
+
+    /** Any program: {@code command.get(0)} is looked up on PATH when it has no slash. */
+    public static ChildProcessLauncher forCommand(List<String> command) {
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("empty command");
+        }
+        return new ChildProcessLauncher(null, List.copyOf(command));
+    }
+
+    /** JVM options for {@link #forJava} children, e.g. {@code -Xmx64m}. */
+    public ChildProcessLauncher jvmOptions(String... options) {
+        requireJava("jvmOptions");
+        jvmOptions.addAll(List.of(options));
+        return this;
+    }
+
+    public ChildProcessLauncher classpath(String classpath) {
+        requireJava("classpath");
+        this.classpath = Objects.requireNonNull(classpath);
+        return this;
+    }
+
+    public ChildProcessLauncher javaExecutable(Path java) {
+        requireJava("javaExecutable");
+        this.javaExecutable = Objects.requireNonNull(java);
+        return this;
+    }
+
+    /** Arguments after the main class (Java) or after the command. */
+    public ChildProcessLauncher args(String... arguments) {
+        args.addAll(List.of(arguments));
+        return this;
+    }
+
+    /** Sets one environment variable; the child otherwise gets this process's environment. */
+    public ChildProcessLauncher environment(String name, String value) {
+        environment.put(name, value);
+        return this;
+    }
+
+    public ChildProcessLauncher removeEnvironment(String name) {
+        environment.remove(name);
+        return this;
+    }
+
+    public ChildProcessLauncher workingDirectory(Path dir) {
+        this.workingDirectory = dir;
+        return this;
+    }
+
+    /** Child's stdout goes to {@code file} (truncated); inherited otherwise. */
+    public ChildProcessLauncher redirectOutput(Path file) {
+        stdout = new ProcessSpawner.Redirect(file, false);
+        return this;
+    }
+
+    public ChildProcessLauncher redirectError(Path file) {
+        stderr = new ProcessSpawner.Redirect(file, false);
+        return this;
+    }
+
+    public ChildProcessLauncher appendOutput(Path file) {
+        stdout = new ProcessSpawner.Redirect(file, true);
+        return this;
+    }
+
+    public ChildProcessLauncher appendError(Path file) {
+        stderr = new ProcessSpawner.Redirect(file, true);
+        return this;
+    }
+
+    public ChildProcessLauncher redirectInput(Path file) {
+        stdin = new ProcessSpawner.Redirect(file, false);
+        return this;
+    }
+
+    /** Puts the endpoint in slot {@value #DEFAULT_ENDPOINT_SLOT} and adds the switch naming it. */
+    public ChildProcessLauncher passEndpoint(PlatformChannelEndpoint endpoint) {
+        return passEndpoint(endpoint, DEFAULT_ENDPOINT_SLOT);
+    }
+
+    public ChildProcessLauncher passEndpoint(PlatformChannelEndpoint endpoint, int slot) {
+        if (channelSwitchValue != null) {
+            throw new IllegalStateException("a platform channel was already passed");
+        }
+        passHandle(endpoint.takeHandle(), slot);
+        channelSwitchValue = "fd:" + slot;
+        return this;
+    }
+
+    /** Adds the switch that names the channel and its one-time token; nothing is inherited. */
+    public ChildProcessLauncher passNamedChannel(NamedPlatformChannel channel) {
+        if (channelSwitchValue != null) {
+            throw new IllegalStateException("a platform channel was already passed");
+        }
+        channelSwitchValue = channel.switchValue();
+        return this;
+    }
+
+    /**
+     * Any handle into any slot above 2 (e.g. a sandbox socket in slot 4). The launcher owns it
+     * from now on.
+     */
+    public ChildProcessLauncher passHandle(PlatformHandle handle, int slot) {
+        if (slot < 3) {
+            throw new IllegalArgumentException("slots 0-2 are stdin/stdout/stderr; use the redirect methods");
+        }
+        if (slots.containsKey(slot)) {
+            throw new IllegalArgumentException("slot " + slot + " is already taken");
+        }
+        slots.put(slot, handle);
+        return this;
+    }
+
+    /** The full argument vector {@link #start()} will use. */
+    public List<String> commandLine() {
+        List<String> argv = new ArrayList<>();
+        if (javaMainClass != null) {
+            argv.add(javaExecutable.toString());
+            if (Runtime.version().feature() >= 22) {
+                // JNA and junixsocket in the child call native code
+                argv.add("--enable-native-access=ALL-UNNAMED");
+            }
+            argv.addAll(jvmOptions);
+            if (channelSwitchValue != null) {
+                argv.add("-D" + PlatformChannelEndpoint.PROPERTY + "=" + channelSwitchValue);
+            }
+            if (classpath != null && !classpath.isEmpty()) {
+                argv.add("-cp");
+                argv.add(classpath);
+            }
+            argv.add(javaMainClass);
+        } else {
+            argv.addAll(command);
+        }
+        if (channelSwitchValue != null) {
+            argv.add(PlatformChannelEndpoint.SWITCH + "=" + channelSwitchValue);
+        }
+        argv.addAll(args);
+        return argv;
+    }
+
+    /**
+     * Starts the child. Every handle passed to this launcher is closed here afterwards, whether
+     * the start worked or not.
+     */
+    public ChildProcess start() throws IOException {
+        try {
+            Map<Integer, Long> raw = new HashMap<>();
+            slots.forEach((slot, h) -> raw.put(slot, h.value()));
+            ProcessSpawner.Request request = new ProcessSpawner.Request(commandLine(), environment,
+                    workingDirectory, raw, stdin, stdout, stderr);
+            return new ChildProcess(Transports.get().spawner().spawn(request));
+        } finally {
+            // The child has its own copies now; ours must go without shutting the socket down,
+            // which PlatformHandle.close guarantees.
+            slots.values().forEach(PlatformHandle::close);
+            slots.clear();
+        }
+    }
+
+    private void requireJava(String what) {
+        if (javaMainClass == null) {
+            throw new IllegalStateException(what + " applies only to forJava launchers");
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.switchboard.ipc;
+
+import dev.switchboard.ipc.spi.NamedChannels;
+import dev.switchboard.ipc.spi.Transports;
+import dev.switchboard.ipc.wire.Id128;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A listening channel reached by name, for a child that was not launched with an inherited
+ * endpoint: its name and a one-time token go on the child's command line
+ * ({@link #switchValue()}), the child connects and proves the token, and exactly one such
+ * connection is accepted. Connections from another user, without the token, or malformed are
+ * refused, so a stranger that connects first cannot take the child's place.
+ *
+ * <p>On Linux and macOS the name is a socket file in a fresh directory only this user can enter,
+ * or (Linux, {@link Options#abstractNamespace()}) an abstract socket name.
+ */
+public final class NamedPlatformChannel implements AutoCloseable {
+
+    /** @param abstractNamespace Linux: use the abstract socket namespace, no file at all */
+    public record Options(boolean abstractNamespace, Duration acceptTimeout) {
+        public static final Options DEFAULT = new Options(false, Duration.ofSeconds(30));
+    }
+
+    private final NamedChannels.Server server;
+    private final Id128 token = Id128.random();
+    private final Options options;
+
+    private NamedPlatformChannel(NamedChannels.Server server, Options options) {
+        this.server = server;
+        this.options = options;
+    }
+
+    public static NamedPlatformChannel create() {
+        return create(Options.DEFAULT);
+    }
+
+    public static NamedPlatformChannel create(Options options) {
+        try {
+            return new NamedPlatformChannel(Transports.get().namedChannels()
+                    .listen(new NamedChannels.Options(options.abstractNamespace())), options);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a named platform channel", e);
+        }
+    }
+
+    /** Where it listens, e.g. {@code unix:/tmp/switchboard-123/channel.sock}. */
+    public String address() {
+        return server.address();
+    }
+
+    /** What the child needs: the address and the token, the value of {@link PlatformChannelEndpoint#SWITCH}. */
+    public String switchValue() {
+        return server.address() + ";token=" + token.toHex();
+    }
+
+    /**
+     * Waits (without blocking the caller) for the one verified connection. The listening name is
+     * removed when this completes.
+     */
+    public CompletableFuture<PlatformChannelEndpoint> acceptOne() {
+        return server.acceptOne(token, options.acceptTimeout())
+                .thenApply(h -> new PlatformChannelEndpoint(PlatformHandle.adopt(h)));
+    }
+
+    /** Connections refused so far. */
+    public int refusedConnections() {
+        return server.refusedCount();
+    }
+
+    /** Stops listening; a pending {@link #acceptOne()} fails. */
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package dev.switchboard.ipc.wire;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class FrameCodecTest {
+
+    private static FrameBody roundTrip(FrameBody body, int handles) throws ProtocolException {
+        ByteBuffer b = ByteBuffer.allocate(FrameCodec.encodedLength(body));
+        FrameCodec.encode(body, handles, b);
+        assertEquals(0, b.remaining(), "encode fills exactly encodedLength");
+        assertEquals(0, b.position() % FrameHeader.ALIGNMENT);
+        b.flip();
+        FrameHeader h = FrameHeader.peek(b, Limits.DEFAULT);
+        assertEquals(handles, h.handleCount());
+        assertEquals(body.type(), h.type());
+        assertEquals(b.limit(), h.paddedLength());
+        ByteBuffer bodyBytes = b.duplicate().position(FrameHeader.SIZE).limit(h.frameLength());
+        for (int i = h.frameLength(); i < h.paddedLength(); i++) {
+            assertEquals(0, b.get(i), "padding is zero");
+        }
+        return FrameCodec.decode(h, bodyBytes);
+    }
+
+    @Test
+    void everyFrameTypeRoundTrips() throws Exception {
+        Id128 a = Id128.random();
+        Id128 b = Id128.random();
+        assertEquals(new FrameBody.Connect(a), roundTrip(new FrameBody.Connect(a), 0));
+        assertEquals(new FrameBody.Accept(a, b), roundTrip(new FrameBody.Accept(a, b), 0));
+        assertEquals(new FrameBody.PipeClosed(a), roundTrip(new FrameBody.PipeClosed(a), 0));
+        FrameBody.Invite invite = new FrameBody.Invite(a, b, List.of(
+                new FrameBody.PipeName("control", Id128.random()), new FrameBody.PipeName("données", Id128.random())));
+        assertEquals(invite, roundTrip(invite, 0));
+        FrameBody.Invite empty = new FrameBody.Invite(a, b, List.of());
+        assertEquals(empty, roundTrip(empty, 0));
+    }
+
+    @Test
+    void messagePayloadOfEverySmallSizeRoundTrips() throws Exception {
+        for (int size = 0; size < 40; size++) {
+            byte[] payload = new byte[size];
+            for (int i = 0; i < size; i++) {
+                payload[i] = (byte) (i * 7 + size);
+            }
+            FrameBody.Message m = (FrameBody.Message) roundTrip(new FrameBody.Message(Id128.random(), ByteBuffer.wrap(payload)), size % 61);
+            byte[] got = new byte[m.payload().remaining()];
+            m.payload().get(got);
+            assertArrayEquals(payload, got);
+        }
+    }
+
+    @Test
+    void headerFieldsAreLittleEndianAtDocumentedOffsets() {
+        ByteBuffer b = FrameCodec.encode(new FrameBody.PipeClosed(new Id128(1, 2)));
+        assertEquals('S', b.get(0));
+        assertEquals('W', b.get(1));
+        assertEquals('B', b.get(2));
+        assertEquals('D', b.get(3));
+        assertEquals(1, b.get(4));
+        assertEquals(FrameType.PIPE_CLOSED.code, b.get(5));
+        assertEquals(32, b.order(ByteOrder.LITTLE_ENDIAN).getInt(8));
+        assertEquals(1L, b.getLong(16));
+        assertEquals(2L, b.getLong(24));
+    }
+
+    private static ByteBuffer header(int magic, int version, int type, int handles, long length, int reserved) {
+        ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(magic).put((byte) version).put((byte) type).putShort((short) handles).putInt((int) length).putInt(reserved);
+        return b.flip();
+    }
+
+    private static String reject(ByteBuffer header, Limits limits) {
+        return assertThrows(ProtocolException.class, () -> FrameHeader.peek(header, limits)).getMessage();
+    }
+
+    @Test
+    void hostileHeadersAreRejectedWithPreciseReasons() {
+        Limits l = Limits.DEFAULT;
+        assertTrue(reject(header(0x12345678, 1, 4, 0, 32, 0), l).contains("bad magic 0x12345678"));
+        assertTrue(reject(header(FrameHeader.MAGIC, 2, 4, 0, 32, 0), l).contains("unsupported protocol version 2"));
+        assertTrue(reject(header(FrameHeader.MAGIC, 1, 0x7f, 0, 32, 0), l).contains("unknown frame type 0x7f"));
+        assertTrue(reject(header(FrameHeader.MAGIC, 1, 4, 61, 32, 0), l).contains("declares 61 handles, limit is 60"));
+        assertTrue(reject(header(FrameHeader.MAGIC, 1, 4, 0, 15, 0), l).contains("shorter than the 16-byte header"));
+        assertTrue(reject(header(FrameHeader.MAGIC, 1, 4, 0, 0xffffffffL, 0), l).contains("frame length 4294967295 exceeds the limit"));
+        assertTrue(reject(header(FrameHeader.MAGIC, 1, 4, 0, 32, 9), l).contains("reserved header field"));
+        Limits small = Limits.withMaxPayload(1000);
+        assertTrue(reject(header(FrameHeader.MAGIC, 1, 4, 0, 5000, 0), small).contains("exceeds the limit of " + small.maxFrameBytes()));
+    }
+
+    private static String rejectBody(FrameType type, int handles, ByteBuffer body) {
+        FrameHeader h = new FrameHeader(type, handles, FrameHeader.SIZE + body.remaining());
+        return assertThrows(ProtocolException.class, () -> FrameCodec.decode(h, body)).getMessage();
+    }
+
+    @Test
+    void hostileBodiesAreRejectedWithPreciseReasons() {
+        assertTrue(rejectBody(FrameType.PIPE_CLOSED, 0, ByteBuffer.allocate(8)).contains("PIPE_CLOSED pipe id truncated"));
+        assertTrue(rejectBody(FrameType.PIPE_CLOSED, 0, ByteBuffer.allocate(20)).contains("4 trailing bytes"));
+        assertTrue(rejectBody(FrameType.ACCEPT, 2, ByteBuffer.allocate(32)).contains("carries 2 handles; only MESSAGE may"));
+        assertTrue(rejectBody(FrameType.MESSAGE, 0, ByteBuffer.allocate(3)).contains("MESSAGE pipe id truncated"));
+
+        ByteBuffer tooMany = ByteBuffer.allocate(36).order(ByteOrder.LITTLE_ENDIAN);
+        tooMany.position(32).putInt(5000).flip();
+        assertTrue(rejectBody(FrameType.INVITE, 0, tooMany).contains("names 5000 pipes, limit is 1024"));
+
+        ByteBuffer missing = ByteBuffer.allocate(36).order(ByteOrder.LITTLE_ENDIAN);
+        missing.position(32).putInt(1).flip();
+        assertTrue(rejectBody(FrameType.INVITE, 0, missing).contains("INVITE pipe id truncated"));
+
+        ByteBuffer badUtf8 = ByteBuffer.allocate(36 + 16 + 2 + 2).order(ByteOrder.LITTLE_ENDIAN);
+        badUtf8.position(32).putInt(1).putLong(1).putLong(2).putShort((short) 2).put((byte) 0xc3).put((byte) 0x28).flip();
+        assertTrue(rejectBody(FrameType.INVITE, 0, badUtf8).contains("not valid UTF-8"));
+
+        ByteBuffer longName = ByteBuffer.allocate(36 + 16 + 2).order(ByteOrder.LITTLE_ENDIAN);
+        longName.position(32).putInt(1).putLong(1).putLong(2).putShort((short) 300).flip();
+        assertTrue(rejectBody(FrameType.INVITE, 0, longName).contains("name length 300 outside 1..255"));
+
+        Id128 id = Id128.random();
+        ByteBuffer dup = FrameCodec.encode(new FrameBody.Invite(id, id, List.of(
+                new FrameBody.PipeName("a", id), new FrameBody.PipeName("b", id))));
+        FrameHeader h = new FrameHeader(FrameType.INVITE, 0, dup.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(8));
+        ByteBuffer body = dup.duplicate().position(16).limit(h.frameLength());
+        assertTrue(assertThrows(ProtocolException.class, () -> FrameCodec.decode(h, body)).getMessage().contains("twice"));
+    }
+
+    @Test
+    void encodeRefusesMoreHandlesThanOneReadCanDeliver() {
+        ByteBuffer b = ByteBuffer.allocate(64);
+        assertThrows(IllegalArgumentException.class, () -> FrameCodec.encode(new FrameBody.PipeClosed(Id128.random()), 61, b));
+    }
+
+    @Test
+    void idHexRoundTrips() {
+        Id128 id = new Id128(-1, 0x0123456789abcdefL);
+        assertEquals("ffffffffffffffff0123456789abcdef", id.toHex());
+        assertEquals(id, Id128.fromHex(id.toHex()));
+    }
+}
