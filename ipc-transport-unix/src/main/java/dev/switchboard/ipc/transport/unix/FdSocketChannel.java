@@ -118,8 +118,11 @@ final class FdSocketChannel extends NioSocketChannel {
             }
         }
         if (failure != null) {
-            // A batch with a missing fd can never match its frame: keep what was taken so it is closed with the channel.
-            owner.fdsArrived(java.util.Arrays.copyOf(adopted, count), start, end);
+            // A batch with a missing fd can never match its frame, so the channel is done for:
+            // close what was taken and fail the read.
+            for (int i = 0; i < count; i++) {
+                ops.close(adopted[i]);
+            }
             owner.readFailed(failure.getMessage());
             throw failure;
         }

@@ -134,7 +134,13 @@ public final class UnixFrameChannel implements FrameChannel {
             }
             throw e;
         }
-        result.start();
+        try {
+            result.start();
+        } catch (RuntimeException e) {
+            // Not registered, so no close future will fire: close the fd (through doClose) here.
+            result.channel.unsafe().closeForcibly();
+            throw e;
+        }
         return result;
     }
 
@@ -168,11 +174,10 @@ public final class UnixFrameChannel implements FrameChannel {
             return;
         }
         OutboundFrame frame = OutboundFrame.encode(channel.alloc(), body, hs, limits, ops, this);
-        long queued = queuedBytes.addAndGet(frame.length());
-        if (queued > HIGH_WATER_BYTES && backedUp.compareAndSet(false, true) && queuedBytes.get() < LOW_WATER_BYTES) {
-            // The I/O thread drained below the low-water mark between the two reads above and
-            // found nothing backed up: check again so onWritable is not lost.
-            scheduleWritableCheck();
+        if (queuedBytes.addAndGet(frame.length()) > HIGH_WATER_BYTES && backedUp.compareAndSet(false, true)) {
+            // The I/O thread may have drained below the low-water mark before the flag was set,
+            // finding nothing backed up: check again so that onWritable is not lost.
+            signalIfDrained();
         }
         // Netty owns the frame from here: it writes it, or releases it (closing its fds) when the channel is closed.
         channel.writeAndFlush(frame, silentPromise);
@@ -241,10 +246,15 @@ public final class UnixFrameChannel implements FrameChannel {
         // Netty closes the channel next (closeOnRead).
     }
 
-    /** I/O thread: reading failed for a reason of ours (e.g. no fd left for a received one). */
+    /**
+     * I/O thread: reading failed for a reason of ours (e.g. no fd number left for a received fd).
+     * The read then throws, and Netty closes the channel after passing on the bytes of that read,
+     * which must not be decoded against an incomplete fd batch.
+     */
     void readFailed(String detail) {
         recordReason(CloseReason.Kind.IO_ERROR, detail);
         failed = true;
+        releaseInbound();
     }
 
     /**
@@ -259,32 +269,32 @@ public final class UnixFrameChannel implements FrameChannel {
     /** I/O thread: {@code n} bytes went to the socket. */
     void written(int n) {
         queuedBytes.addAndGet(-n);
-        if (backedUp.get() && queuedBytes.get() < LOW_WATER_BYTES) {
-            // Not called directly: we are inside Netty's flush, and the listener may send again.
-            scheduleWritableCheck();
-        }
+        signalIfDrained();
     }
 
     /** Any thread: a frame was released with {@code unsent} bytes never written. */
     void discarded(int unsent) {
         if (unsent > 0) {
             queuedBytes.addAndGet(-unsent);
-            if (backedUp.get() && queuedBytes.get() < LOW_WATER_BYTES) {
-                scheduleWritableCheck();
+            signalIfDrained();
+        }
+    }
+
+    /** Fires onWritable once per backed-up episode; the compare-and-set picks the one caller that does. */
+    private void signalIfDrained() {
+        if (queuedBytes.get() < LOW_WATER_BYTES && backedUp.compareAndSet(true, false)) {
+            try {
+                // A task, not a direct call: this may run inside Netty's flush or on a user thread,
+                // and the listener is likely to send again.
+                channel.eventLoop().execute(this::fireWritable);
+            } catch (RuntimeException e) {
+                LOG.debug("{}: cannot schedule onWritable", describe(), e);
             }
         }
     }
 
-    private void scheduleWritableCheck() {
-        try {
-            channel.eventLoop().execute(this::fireWritableIfDrained);
-        } catch (RuntimeException e) {
-            LOG.debug("{}: cannot schedule onWritable", describe(), e);
-        }
-    }
-
-    private void fireWritableIfDrained() {
-        if (!closeNotified && queuedBytes.get() < LOW_WATER_BYTES && backedUp.compareAndSet(true, false)) {
+    private void fireWritable() {
+        if (!closeNotified) {
             try {
                 listener.onWritable();
             } catch (RuntimeException e) {
@@ -453,13 +463,11 @@ public final class UnixFrameChannel implements FrameChannel {
         fail(CloseReason.Kind.PROTOCOL_ERROR, detail);
     }
 
-    /** I/O thread: stops inbound processing, drops what is buffered and closes the channel. */
+    /** I/O thread (never inside the decode loop): stops inbound processing, drops what is buffered, closes. */
     private void fail(CloseReason.Kind kind, String detail) {
         recordReason(kind, detail);
-        if (!failed) {
-            failed = true;
-            releaseInbound();
-        }
+        failed = true;
+        releaseInbound();
         channel.close();
     }
 
@@ -467,7 +475,7 @@ public final class UnixFrameChannel implements FrameChannel {
         closeReason.compareAndSet(null, new CloseReason(kind, detail));
     }
 
-    /** Releases the cumulation and closes every received fd not handed to the listener. */
+    /** Releases the cumulation and closes every received fd not handed to the listener. Idempotent. */
     private void releaseInbound() {
         if (cumulation != null) {
             cumulation.release();
@@ -499,10 +507,8 @@ public final class UnixFrameChannel implements FrameChannel {
             return;
         }
         closeNotified = true;
-        if (!failed) {
-            failed = true;
-            releaseInbound();
-        }
+        failed = true;
+        releaseInbound();
         CloseReason reason = closeReason.get();
         if (reason == null) {
             reason = new CloseReason(CloseReason.Kind.IO_ERROR, "channel closed");
