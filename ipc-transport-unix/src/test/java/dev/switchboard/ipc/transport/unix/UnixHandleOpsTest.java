@@ -121,6 +121,11 @@ class UnixHandleOpsTest {
     }
 
     @Test
+    void getuidIsThisProcesssUser() {
+        assertEquals(new com.sun.security.auth.module.UnixSystem().getUid(), LibC.getuid());
+    }
+
+    @Test
     void errnoIsReadable() {
         assertEquals(-1, LibC.close(-1));
         assertEquals(LibC.EBADF, LibC.errno());
