@@ -34,6 +34,20 @@ import org.slf4j.LoggerFactory;
  * <p>Inbound, bytes are cumulated until a whole frame is there, and each frame's fds are matched
  * with the rule documented on {@link ReceivedFds}. Outbound, {@link #send} encodes on the calling
  * thread and queues the frame; {@link FdSocketChannel} writes it and attaches its fds.
+ *
+ * <p>Semantics worth knowing:
+ * <ul>
+ *   <li>{@link #close()} discards frames still queued (closing their fds); it does not flush.
+ *   <li>{@link #setReadPaused} stops reading from the socket; frames already read are still
+ *       delivered, and so is what the peer sent before hanging up (it would be lost otherwise).
+ *   <li>{@link #send} throws IllegalArgumentException for a frame the limits forbid, more handles
+ *       than allowed, a repeated handle or one that is not an open fd, having closed the handles.
+ *       After the channel closed it closes the handles and returns quietly.
+ *   <li>Limits inherited from junixsocket: a peer that attaches more than 60 fds to one sendmsg
+ *       makes the read fail (PROTOCOL_ERROR), and the up to 60 fds the kernel installed cannot be
+ *       found to close. A write that fails with EPIPE or ECONNRESET makes junixsocket close the
+ *       socket at once, losing whatever the peer sent that was not yet read.
+ * </ul>
  */
 public final class UnixFrameChannel implements FrameChannel {
 
