@@ -23,7 +23,10 @@ import java.util.ArrayDeque;
  *       unclaimed batch. That batch must exist, its read must contain S, and it must hold exactly
  *       N fds. Otherwise: "frame at offset S declares N handles but M arrived with it".
  *   <li>A frame that declares 0 handles takes nothing; a batch whose read contains S may still
- *       belong to a later frame that starts in the same read.
+ *       belong to a later frame that starts in the same read. But the kernel ends a read right
+ *       after the data that carried fds, so the frame those fds belong to is the last one that
+ *       starts in that read: a frame declaring 0 handles that starts in the batch's read and
+ *       reaches its end is "fds without a frame".
  *   <li>A batch whose read ends at or before the start of the next frame that could still claim
  *       it can never be claimed: "fds without a frame".
  * </ol>
@@ -64,12 +67,16 @@ final class ReceivedFds {
      * Ownership of the returned fds moves to the caller; on a violation nothing moves and the
      * fds stay here to be closed by {@link #closeAll()}.
      */
-    int[] claim(long frameStart, int declared) throws ProtocolException {
+    int[] claim(long frameStart, int declared, int paddedLength) throws ProtocolException {
         checkOrphans(frameStart);
+        Batch oldest = batches.peekFirst();
         if (declared == 0) {
+            if (oldest != null && oldest.contains(frameStart) && frameStart + paddedLength >= oldest.end) {
+                throw new ProtocolException("fds without a frame: " + count(oldest.fds.length, "fd")
+                        + " arrived with the frame at offset " + frameStart + ", which declares 0 handles");
+            }
             return NO_FDS;
         }
-        Batch oldest = batches.peekFirst();
         int arrived = oldest != null && oldest.contains(frameStart) ? oldest.fds.length : 0;
         if (arrived != declared) {
             throw new ProtocolException("frame at offset " + frameStart + " declares " + count(declared, "handle")

@@ -18,6 +18,8 @@ import java.io.FileInputStream;
 import java.io.IOException;
 import java.net.SocketException;
 import java.nio.channels.ClosedChannelException;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -79,6 +81,10 @@ public final class UnixFrameChannel implements FrameChannel {
 
     // ---- any thread
     private final AtomicLong queuedBytes = new AtomicLong();
+    /** Frames accepted by send() and not yet handed to Netty; see send(). */
+    private final Queue<OutboundFrame> outbox = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    private final Runnable flushOutbox = this::flushOutbox;
     private final AtomicBoolean backedUp = new AtomicBoolean();
     /** The first reason recorded wins: a local close() races with what the I/O thread sees. */
     private final AtomicReference<CloseReason> closeReason = new AtomicReference<>();
@@ -193,8 +199,30 @@ public final class UnixFrameChannel implements FrameChannel {
             // finding nothing backed up: check again so that onWritable is not lost.
             signalIfDrained();
         }
-        // Netty owns the frame from here: it writes it, or releases it (closing its fds) when the channel is closed.
-        channel.writeAndFlush(frame, silentPromise);
+        // Not channel.writeAndFlush: from a user thread it queues a task, from the I/O thread it
+        // writes at once, so a pipe whose writer hops between the two would overtake itself. One
+        // queue, always drained on the I/O thread, keeps the order of send() calls.
+        outbox.add(frame);
+        if (channel.eventLoop().inEventLoop()) {
+            flushOutbox();
+        } else if (flushScheduled.compareAndSet(false, true)) {
+            channel.eventLoop().execute(flushOutbox);
+        }
+    }
+
+    /** I/O thread: hands every queued frame to Netty, in order, then flushes once. */
+    private void flushOutbox() {
+        flushScheduled.set(false);
+        boolean any = false;
+        OutboundFrame frame;
+        while ((frame = outbox.poll()) != null) {
+            // Netty owns the frame from here: it writes it, or releases it (closing its fds) when the channel is closed.
+            channel.write(frame, silentPromise);
+            any = true;
+        }
+        if (any) {
+            channel.flush();
+        }
     }
 
     @Override
@@ -210,6 +238,18 @@ public final class UnixFrameChannel implements FrameChannel {
     @Override
     public void close() {
         closeReason.compareAndSet(null, new CloseReason(CloseReason.Kind.LOCAL, "closed by this side"));
+        channel.close();
+    }
+
+    /**
+     * Any thread. The decode loop stops at the next frame because the channel is no longer open,
+     * and the first recorded reason is the one onClosed reports.
+     */
+    @Override
+    public void fail(String reason) {
+        if (closeReason.compareAndSet(null, new CloseReason(CloseReason.Kind.PROTOCOL_ERROR, reason))) {
+            LOG.debug("{}: protocol error above the frame layer: {}", describe(), reason);
+        }
         channel.close();
     }
 
@@ -248,6 +288,16 @@ public final class UnixFrameChannel implements FrameChannel {
 
     /** I/O thread: the read returned end of stream. Every byte before it has been decoded. */
     void endOfStream() {
+        peerGone("peer closed the connection");
+        // Netty closes the channel next (closeOnRead).
+    }
+
+    /**
+     * The peer is gone (end of stream, or a reset because it exited with our data unread). The
+     * kernel hands over everything it sent before either, so a frame cut short here is one the
+     * peer never finished: a protocol error, whether it crashed or lied.
+     */
+    private void peerGone(String how) {
         if (failed) {
             return;
         }
@@ -255,9 +305,17 @@ public final class UnixFrameChannel implements FrameChannel {
         if (truncated != null) {
             protocolError(truncated);
         } else {
-            recordReason(CloseReason.Kind.PEER_CLOSED, "peer closed the connection");
+            recordReason(CloseReason.Kind.PEER_CLOSED, how);
         }
-        // Netty closes the channel next (closeOnRead).
+    }
+
+    /** True when an I/O error only says that the other process closed its end or exited. */
+    static boolean isPeerGone(IOException e) {
+        if (e instanceof ClosedChannelException) {
+            return true; // junixsocket closes the socket itself on EPIPE and ECONNRESET
+        }
+        String m = String.valueOf(e.getMessage());
+        return m.contains("Connection reset") || m.contains("Broken pipe") || m.contains("Socket is closed");
     }
 
     /**
@@ -277,7 +335,11 @@ public final class UnixFrameChannel implements FrameChannel {
      * that was not read yet.
      */
     void writeFailed(IOException e) {
-        recordReason(CloseReason.Kind.IO_ERROR, "write failed: " + e.getMessage());
+        if (isPeerGone(e)) {
+            recordReason(CloseReason.Kind.PEER_CLOSED, "peer closed the connection (write: " + e + ")");
+            return;
+        }
+        recordReason(CloseReason.Kind.IO_ERROR, "write failed: " + e);
     }
 
     /** I/O thread: {@code n} bytes went to the socket. */
@@ -371,7 +433,7 @@ public final class UnixFrameChannel implements FrameChannel {
                     }
                     FrameHeader header = FrameHeader.peek(cumulation.nioBuffer(cumulation.readerIndex(), FrameHeader.SIZE), limits);
                     // All fds of this frame came with the read that held its first byte, which has happened.
-                    pendingFds = receivedFds.claim(frameStart, header.handleCount()); // now owned by the frame in progress
+                    pendingFds = receivedFds.claim(frameStart, header.handleCount(), header.paddedLength()); // now owned by the frame in progress
                     pendingHeader = header;
                 }
                 FrameHeader header = pendingHeader;
@@ -462,6 +524,11 @@ public final class UnixFrameChannel implements FrameChannel {
             // ancillary buffer. The kernel has installed the first 60 in this process but junixsocket
             // does not report them, so they cannot be closed.
             protocolError("the peer attached more than " + Limits.HANDLE_CAP + " fds to one write (recvmsg: ENOBUFS, control data truncated)");
+        } else if (cause instanceof IOException io && isPeerGone(io)) {
+            peerGone("peer reset the connection (it exited with data of ours unread)");
+            if (!failed) {
+                fail(CloseReason.Kind.PEER_CLOSED, "peer reset the connection");
+            }
         } else if (cause instanceof IOException) {
             fail(CloseReason.Kind.IO_ERROR, "read failed: " + cause.getMessage());
         } else {
@@ -507,6 +574,7 @@ public final class UnixFrameChannel implements FrameChannel {
     /** I/O thread: the channel is closed and Netty has released the outbound frames. */
     private void onInactive() {
         closed = true;
+        flushOutbox(); // Netty refuses writes on a closed channel and releases them, closing their fds
         if (delivering) {
             // onClosed must come after the last onFrame, and the decode loop still uses the
             // cumulation: finish once it has unwound.

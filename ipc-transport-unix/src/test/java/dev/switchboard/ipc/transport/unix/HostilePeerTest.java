@@ -172,7 +172,7 @@ class HostilePeerTest {
     @Test
     void fdsOnAFrameThatDeclaresNone() throws Exception {
         peer.write(frame(8, 0), attached(1));
-        expectProtocolError("fds without a frame: 1 fd arrived with stream bytes [0, ");
+        expectProtocolError("fds without a frame: 1 fd arrived with the frame at offset 0, which declares 0 handles");
     }
 
     @Test
@@ -181,7 +181,7 @@ class HostilePeerTest {
         assertEquals(40, whole.length);
         peer.write(Arrays.copyOf(whole, 36));
         peer.write(Arrays.copyOfRange(whole, 36, 40), attached(1));
-        expectProtocolError("fds without a frame: 1 fd arrived with stream bytes [");
+        expectProtocolError("fds without a frame: 1 fd arrived with "); // one read or two, depending on timing
     }
 
     @Test

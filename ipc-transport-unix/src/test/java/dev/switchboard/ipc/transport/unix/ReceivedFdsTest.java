@@ -57,8 +57,8 @@ class ReceivedFdsTest {
     void aFrameTakesTheBatchOfTheReadThatHoldsItsFirstByte() throws ProtocolException {
         // One read returned [0, 100): a 40-byte frame without fds, then the frame the fds belong to.
         fds.add(new int[] {7, 8}, 0, 100);
-        assertArrayEquals(new int[0], fds.claim(0, 0), "a frame without handles takes nothing");
-        assertArrayEquals(new int[] {7, 8}, fds.claim(40, 2));
+        assertArrayEquals(new int[0], fds.claim(0, 0, 40), "a frame without handles takes nothing");
+        assertArrayEquals(new int[] {7, 8}, fds.claim(40, 2, 64));
         assertTrue(fds.isEmpty());
         fds.checkOrphans(1000);
     }
@@ -67,30 +67,38 @@ class ReceivedFdsTest {
     void batchesAreClaimedInOrder() throws ProtocolException {
         fds.add(new int[] {1}, 0, 64);
         fds.add(new int[] {2, 3}, 64, 200);
-        assertArrayEquals(new int[] {1}, fds.claim(0, 1));
-        assertArrayEquals(new int[] {2, 3}, fds.claim(64, 2));
+        assertArrayEquals(new int[] {1}, fds.claim(0, 1, 64));
+        assertArrayEquals(new int[] {2, 3}, fds.claim(64, 2, 136));
     }
 
     @Test
     void aFrameThatStartsOutsideTheOldestBatchGetsNone() {
         fds.add(new int[] {1}, 100, 200); // came with a later read
-        ProtocolException e = assertThrows(ProtocolException.class, () -> fds.claim(40, 1));
+        ProtocolException e = assertThrows(ProtocolException.class, () -> fds.claim(40, 1, 32));
         assertEquals("frame at offset 40 declares 1 handle but 0 arrived with it", e.getMessage());
     }
 
     @Test
     void theCountMustMatchExactly() {
         fds.add(new int[] {1, 2, 3}, 0, 50);
-        ProtocolException e = assertThrows(ProtocolException.class, () -> fds.claim(0, 2));
+        ProtocolException e = assertThrows(ProtocolException.class, () -> fds.claim(0, 2, 48));
         assertEquals("frame at offset 0 declares 2 handles but 3 arrived with it", e.getMessage());
     }
 
     @Test
     void aBatchNoLaterFrameCanClaimIsAnOrphan() {
         fds.add(new int[] {5}, 0, 40);
-        ProtocolException e = assertThrows(ProtocolException.class, () -> fds.claim(40, 1));
+        ProtocolException e = assertThrows(ProtocolException.class, () -> fds.claim(40, 1, 32));
         assertEquals("fds without a frame: 1 fd arrived with stream bytes [0, 40), where no frame that declares them starts",
                 e.getMessage());
+    }
+
+    @Test
+    void aFrameWithoutHandlesThatEndsTheBatchReadLeavesItsFdsOrphaned() {
+        // the read ends after the data that carried fds, so they belong to the last frame starting in it
+        fds.add(new int[] {5, 6}, 0, 48);
+        ProtocolException e = assertThrows(ProtocolException.class, () -> fds.claim(0, 0, 48));
+        assertEquals("fds without a frame: 2 fds arrived with the frame at offset 0, which declares 0 handles", e.getMessage());
     }
 
     @Test
