@@ -140,7 +140,12 @@ public final class ChildProcessLauncher {
         return this;
     }
 
-    /** Puts the endpoint in slot {@value #DEFAULT_ENDPOINT_SLOT} and adds the switch naming it. */
+    /**
+     * Puts the endpoint in slot {@value #DEFAULT_ENDPOINT_SLOT} and names it on the command line:
+     * {@code -Dswitchboard.platformChannel=fd:3} for a Java child (its {@code main} arguments stay
+     * the caller's own), {@code --switchboard-platform-channel=fd:3} after the arguments of any
+     * other command.
+     */
     public ChildProcessLauncher passEndpoint(PlatformChannelEndpoint endpoint) {
         return passEndpoint(endpoint, DEFAULT_ENDPOINT_SLOT);
     }
@@ -165,9 +170,10 @@ public final class ChildProcessLauncher {
 
     /**
      * Puts a duplicate of the sandbox host's child end in slot {@value SandboxIpc#DEFAULT_SLOT} and
-     * adds the switch naming it ({@code --switchboard-sandbox-ipc=fd:4}, and the system property
-     * {@value SandboxIpc#PROPERTY} for Java children), which {@code SandboxIpcClient.fromEnvironment()}
-     * reads. The host keeps its own copy for the next child; the launcher owns the duplicate.
+     * names it for the child: the system property {@code -Dswitchboard.sandboxIpc=fd:4} for Java
+     * children, the switch {@code --switchboard-sandbox-ipc=fd:4} after the arguments of other
+     * commands; {@code SandboxIpcClient.fromEnvironment()} reads either. The host keeps its own
+     * copy for the next child; the launcher owns the duplicate and closes it after the spawn.
      */
     public ChildProcessLauncher passSandboxChannel(SandboxIpcHost host) {
         return passSandboxChannel(host, SandboxIpc.DEFAULT_SLOT);
@@ -223,16 +229,19 @@ public final class ChildProcessLauncher {
                 argv.add(classpath);
             }
             argv.add(javaMainClass);
+            // the -D property above names the channel: main(String[]) gets exactly the user's args
+            argv.addAll(args);
         } else {
             argv.addAll(command);
+            argv.addAll(args);
+            if (channelSwitchValue != null) {
+                // last, so that "sh -c SCRIPT" and the like keep their positional arguments
+                argv.add(PlatformChannelEndpoint.SWITCH + "=" + channelSwitchValue);
+            }
+            if (sandboxSwitchValue != null) {
+                argv.add(SandboxIpc.SWITCH + "=" + sandboxSwitchValue);
+            }
         }
-        if (channelSwitchValue != null) {
-            argv.add(PlatformChannelEndpoint.SWITCH + "=" + channelSwitchValue);
-        }
-        if (sandboxSwitchValue != null) {
-            argv.add(SandboxIpc.SWITCH + "=" + sandboxSwitchValue);
-        }
-        argv.addAll(args);
         return argv;
     }
 

@@ -50,11 +50,6 @@ final class SandboxChildren {
         }
     }
 
-    /** {@code args} without the launcher's switch, which comes before the test's own arguments. */
-    static String[] userArgs(String[] args) {
-        return java.util.Arrays.stream(args).filter(a -> !a.startsWith(SandboxIpc.SWITCH)).toArray(String[]::new);
-    }
-
     /** The slot the launcher named, from the system property. */
     static int slotFromProperty() {
         String v = System.getProperty(SandboxIpc.PROPERTY);
@@ -81,8 +76,7 @@ final class SandboxChildren {
      * thread, seed. Prints "ok N" or the first problem.
      */
     public static final class Load {
-        public static void main(String[] all) throws Exception {
-            String[] args = userArgs(all);
+        public static void main(String[] args) throws Exception {
             int threads = Integer.parseInt(args[0]);
             int perThread = Integer.parseInt(args[1]);
             long seed = Long.parseLong(args[2]);
@@ -149,8 +143,7 @@ final class SandboxChildren {
      * fd table. Prints "dropped", "served", "fds-ok".
      */
     public static final class Bad {
-        public static void main(String[] all) throws Exception {
-            String[] args = userArgs(all);
+        public static void main(String[] args) throws Exception {
             BadRequest kind = BadRequest.valueOf(args[0]);
             int maxRequestBytes = Integer.parseInt(args[1]);
             SandboxTestSupport.warmUpFdTable();
@@ -180,7 +173,7 @@ final class SandboxChildren {
             // before anything of ours opens a descriptor
             Map<Integer, String> inherited = SandboxTestSupport.ourFds();
             say("property " + System.getProperty(SandboxIpc.PROPERTY));
-            say("switch " + SandboxIpc.findSwitch(args).orElse("none"));
+            say("args " + java.util.Arrays.toString(args));
             int slot = slotFromProperty();
             say("inherited " + inherited);
             say("link " + Files.readSymbolicLink(Path.of("/proc/self/fd/" + slot)));

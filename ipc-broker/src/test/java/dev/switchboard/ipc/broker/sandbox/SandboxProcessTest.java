@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.sun.jna.Platform;
 import dev.switchboard.ipc.PlatformHandle;
 import dev.switchboard.ipc.broker.ChildProcess;
+import dev.switchboard.ipc.broker.ChildProcessLauncher;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -139,7 +140,7 @@ class SandboxProcessTest {
                 List<String> out = SandboxTestSupport.awaitSuccess(child, tmp, run[0], Duration.ofSeconds(60));
                 String slot = run[1];
                 assertEquals("property fd:" + slot, line(out, "property"));
-                assertEquals("switch fd:" + slot, line(out, "switch"));
+                assertEquals("args []", line(out, "args"), "Java children get the property, main() only its own args");
                 assertEquals("inherited {" + slot + "=" + hostsCopy + "}", line(out, "inherited"),
                         "the shared socket, and no other socket or pipe of the parent");
                 assertEquals("link " + hostsCopy, line(out, "link"), "every child shares the host's socket");
@@ -152,6 +153,12 @@ class SandboxProcessTest {
                 assertEquals("year 1970", line(out, "year"));
             }
             assertEquals(3, host.stats().served());
+
+            // what other programs get instead of the property: the switch, after their arguments
+            ChildProcessLauncher other = ChildProcessLauncher.forCommand(List.of("/bin/true")).args("x")
+                    .redirectInput(SandboxTestSupport.NO_INPUT).passSandboxChannel(host, 5);
+            assertEquals(List.of("/bin/true", "x", "--switchboard-sandbox-ipc=fd:5"), other.commandLine());
+            assertEquals(0, other.start().onExit().get(30, TimeUnit.SECONDS)); // start() also closes our duplicate
         }
     }
 
