@@ -66,7 +66,7 @@ public final class SandboxRequests {
                 ABBREVIATION.format(t), zone.getId());
     }
 
-    /** int64 epochSeconds @0, string zoneId @8 (length -1 = host default). */
+    /** Packet offsets (after the magic at 0): int64 epochSeconds @4, string zoneId @12 (length -1 = host default). */
     private static final class LocalTimeRequestCodec implements SandboxCodec<LocalTimeRequest> {
         @Override
         public void encode(LocalTimeRequest value, PacketWriter out) {
@@ -80,9 +80,9 @@ public final class SandboxRequests {
     }
 
     /**
-     * int32 year @0, int8 month @4, day @5, hour @6, minute @7, second @8, dayOfWeek @9,
-     * int16 dayOfYear @10, bool dst @12, int32 utcOffsetSeconds @13, string abbreviation @17,
-     * string zoneId after it.
+     * Packet offsets (after the status at 0): int32 year @4, int8 month @8, day @9, hour @10,
+     * minute @11, second @12, dayOfWeek @13, int16 dayOfYear @14, bool dst @16, int32
+     * utcOffsetSeconds @17, string abbreviation @21, string zoneId after it.
      */
     private static final class BrokenDownTimeCodec implements SandboxCodec<BrokenDownTime> {
         @Override
@@ -107,7 +107,7 @@ public final class SandboxRequests {
         }
     }
 
-    /** int64 size @0, bool executable @8. */
+    /** Packet offsets (after the magic at 0): int64 size @4, bool executable @12. */
     private static final class SharedMemoryRequestCodec implements SandboxCodec<SharedMemoryRequest> {
         @Override
         public void encode(SharedMemoryRequest value, PacketWriter out) {

@@ -299,6 +299,51 @@ class SandboxIpcHostTest {
         assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1) < 1000);
     }
 
+    /** The byte offsets docs/sandbox-ipc.md promises, checked on real encodings. */
+    @Test
+    void packetLayoutsMatchTheDocs() {
+        byte[] request = encode(SandboxRequests.LOCAL_TIME.magic(), SandboxRequests.LOCAL_TIME.requestCodec(),
+                new SandboxRequests.LocalTimeRequest(0x0102030405060708L, "UTC"));
+        ByteBuffer b = ByteBuffer.wrap(request);
+        assertEquals(0x53420001, b.getInt(0));
+        assertEquals(0x0102030405060708L, b.getLong(4));
+        assertEquals(3, b.getInt(12));
+        assertEquals("UTC", new String(request, 16, 3, StandardCharsets.UTF_8));
+        assertEquals(19, request.length);
+        assertEquals(-1, ByteBuffer.wrap(encode(0, SandboxRequests.LOCAL_TIME.requestCodec(),
+                new SandboxRequests.LocalTimeRequest(0, null))).getInt(12), "null zone is length -1");
+
+        byte[] reply = encode(SandboxIpc.STATUS_OK, SandboxRequests.LOCAL_TIME.replyCodec(),
+                new BrokenDownTime(2024, 7, 1, 14, 34, 56, 1, 183, true, 7200, "CEST", "Europe/Berlin"));
+        b = ByteBuffer.wrap(reply);
+        assertEquals(0, b.getInt(0));
+        assertEquals(2024, b.getInt(4));
+        assertArrayEquals(new byte[] {7, 1, 14, 34, 56, 1}, java.util.Arrays.copyOfRange(reply, 8, 14));
+        assertEquals(183, b.getShort(14));
+        assertEquals(1, reply[16]);
+        assertEquals(7200, b.getInt(17));
+        assertEquals(4, b.getInt(21));
+        assertEquals("CEST", new String(reply, 25, 4, StandardCharsets.UTF_8));
+        assertEquals(13, b.getInt(29));
+        assertEquals("Europe/Berlin", new String(reply, 33, 13, StandardCharsets.UTF_8));
+
+        byte[] shm = encode(SandboxRequests.MAKE_SHARED_MEMORY_SEGMENT.magic(),
+                SandboxRequests.MAKE_SHARED_MEMORY_SEGMENT.requestCodec(), new SandboxRequests.SharedMemoryRequest(4096, true));
+        b = ByteBuffer.wrap(shm);
+        assertEquals(0x53420002, b.getInt(0));
+        assertEquals(4096, b.getLong(4));
+        assertEquals(1, shm[12]);
+        assertEquals(13, shm.length);
+    }
+
+    private static <T> byte[] encode(int header, SandboxCodec<T> codec, T value) {
+        try (PacketWriter w = new PacketWriter(SandboxIpc.MAX_REPLY_HANDLES)) {
+            w.putInt(header);
+            codec.encode(value, w);
+            return w.toByteArray();
+        }
+    }
+
     @Test
     void codecAndRegistrationRulesAreEnforced() throws Exception {
         assertThrows(IllegalArgumentException.class,
