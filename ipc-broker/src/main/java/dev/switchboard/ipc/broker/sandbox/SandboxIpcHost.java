@@ -379,7 +379,14 @@ public final class SandboxIpcHost implements AutoCloseable {
                 reject(RejectReason.NO_REPLY_CHANNEL, data.length + " bytes, no descriptor");
                 return;
             }
-            SocketKind kind = ops.socketKind(fds[0]);
+            SocketKind kind;
+            try {
+                kind = ops.socketKind(fds[0]);
+            } catch (IOException e) {
+                // nothing a child sends should get here; if it does, it is the child's problem,
+                // not a reason to count a failure of the handler loop
+                kind = SocketKind.NOT_A_SOCKET;
+            }
             if (kind == SocketKind.NOT_A_SOCKET) {
                 reject(RejectReason.REPLY_CHANNEL_NOT_A_SOCKET, "descriptor is not a socket");
                 return;
@@ -436,6 +443,8 @@ public final class SandboxIpcHost implements AutoCloseable {
                 out = status(SandboxIpc.STATUS_REFUSED, e.getMessage());
                 refused.incrementAndGet();
             } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
+                // (OutOfMemoryError and other VirtualMachineErrors are not a handler's answer:
+                // they end the thread, whose finally closes the host end, failing every request)
                 // the details stay in this log: the child is not trusted with host internals
                 log.warn("sandbox IPC: handler for {} failed", type, e);
                 out.close();
