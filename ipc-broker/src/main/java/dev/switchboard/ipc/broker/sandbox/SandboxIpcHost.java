@@ -443,9 +443,9 @@ public final class SandboxIpcHost implements AutoCloseable {
                 out = status(SandboxIpc.STATUS_REFUSED, e.getMessage());
                 refused.incrementAndGet();
             } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
-                // (OutOfMemoryError and other VirtualMachineErrors are not a handler's answer:
-                // they end the thread, whose finally closes the host end, failing every request)
-                // the details stay in this log: the child is not trusted with host internals
+                // The details stay in this log: the child is not trusted with host internals.
+                // (OutOfMemoryError and the other VirtualMachineErrors are not caught: they end the
+                // thread, whose finally closes the host end, so every request fails, none hangs.)
                 log.warn("sandbox IPC: handler for {} failed", type, e);
                 out.close();
                 out = status(SandboxIpc.STATUS_FAILED, type.name() + " handler failed (" + e.getClass().getSimpleName() + ")");
@@ -465,9 +465,11 @@ public final class SandboxIpcHost implements AutoCloseable {
         }
     }
 
+    /** A refusal or failure reply; the reason is cut to 1,000 characters so it always fits. */
     private static PacketWriter status(int status, String message) {
+        String m = message == null ? "" : message.length() > 1000 ? message.substring(0, 1000) + "..." : message;
         PacketWriter w = new PacketWriter(0);
-        w.putInt(status).putString(message);
+        w.putInt(status).putString(m);
         return w;
     }
 
