@@ -107,7 +107,7 @@ final class ChildReaper {
         if (!PosixSpawnLib.MAC) {
             int fd = LIB.eventfd(0, PosixSpawnLib.EFD_CLOEXEC | PosixSpawnLib.EFD_NONBLOCK);
             if (fd < 0) {
-                throw new IOException("eventfd for the child reaper: " + PosixSpawnLib.describeErrno(Native.getLastError()));
+                throw new IOException("eventfd for the child reaper: " + LibC.describeErrno(Native.getLastError()));
             }
             wakeReadFd = fd;
             wakeWriteFd = fd;
@@ -117,7 +117,7 @@ final class ChildReaper {
             // (POSIX_SPAWN_CLOEXEC_DEFAULT) and the JDK's close all fds >= 3 in its children.
             int[] fds = new int[2];
             if (LIB.pipe(fds) != 0) {
-                throw new IOException("pipe for the child reaper: " + PosixSpawnLib.describeErrno(Native.getLastError()));
+                throw new IOException("pipe for the child reaper: " + LibC.describeErrno(Native.getLastError()));
             }
             for (int fd : fds) {
                 LIB.fcntl(fd, PosixSpawnLib.F_SETFD, (long) PosixSpawnLib.FD_CLOEXEC);
@@ -165,7 +165,7 @@ final class ChildReaper {
                     if (errno == PosixSpawnLib.EINTR) {
                         continue;
                     }
-                    throw new IOException("poll: " + PosixSpawnLib.describeErrno(errno));
+                    throw new IOException("poll: " + LibC.describeErrno(errno));
                 }
                 if (rc == 0) {
                     continue;
@@ -251,7 +251,7 @@ final class ChildReaper {
             }
             // ECHILD: someone else reaped it (SIGCHLD set to SIG_IGN, or a waitpid(-1) elsewhere).
             lost = new IOException("exit status of " + c + " is lost: waitpid: "
-                    + PosixSpawnLib.describeErrno(errno) + " (was it reaped by someone else?)");
+                    + LibC.describeErrno(errno) + " (was it reaped by someone else?)");
             exit = -1;
             break;
         }

@@ -136,8 +136,6 @@ interface PosixSpawnLib extends Library {
 
     long write(int fd, Pointer buf, long count);
 
-    String strerror(int errnum);
-
     static Function optional(String name) {
         try {
             return NativeLibrary.getInstance(Platform.C_LIBRARY_NAME).getFunction(name);
@@ -146,18 +144,7 @@ interface PosixSpawnLib extends Library {
         }
     }
 
-    /** e.g. {@code "No such file or directory (errno 2)"}. */
-    static String describeErrno(int errno) {
-        String text;
-        try {
-            text = LIB.strerror(errno);
-        } catch (RuntimeException | LinkageError e) {
-            text = null;
-        }
-        return (text == null ? "error" : text) + " (errno " + errno + ")";
-    }
-
-    /** For messages: the glibc version, or "unknown" (also on macOS). */
+        /** For messages: the glibc version, or "unknown" (also on macOS). */
     static String libcVersion() {
         Function f = optional("gnu_get_libc_version");
         if (f == null) {

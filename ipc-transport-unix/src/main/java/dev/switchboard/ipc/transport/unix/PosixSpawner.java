@@ -163,7 +163,7 @@ public final class PosixSpawner implements ProcessSpawner {
                 int copy = LIB.fcntl((int) (long) e.getValue(), PosixSpawnLib.F_DUPFD_CLOEXEC, (long) firstClosed);
                 if (copy < 0) {
                     throw new IOException("cannot run program \"" + program + "\": slot " + e.getKey() + ": fd "
-                            + e.getValue() + " cannot be duplicated: " + PosixSpawnLib.describeErrno(Native.getLastError()));
+                            + e.getValue() + " cannot be duplicated: " + LibC.describeErrno(Native.getLastError()));
                 }
                 staged[i++] = copy;
             }
@@ -236,7 +236,7 @@ public final class PosixSpawner implements ProcessSpawner {
                 // glibc reports exec and file-action failures of the child here (it uses CLONE_VFORK).
                 throw new IOException("cannot run program \"" + program + "\""
                         + (cwd != null ? " (in directory \"" + cwd + "\")" : "")
-                        + ": " + PosixSpawnLib.describeErrno(rc));
+                        + ": " + LibC.describeErrno(rc));
             }
             int pid = pidOut.getValue();
             // The child exists: from here on nothing may throw.
@@ -289,7 +289,7 @@ public final class PosixSpawner implements ProcessSpawner {
     /** posix_spawn_* results are error numbers, not -1/errno. */
     private static void check(int rc, String what, String program) throws IOException {
         if (rc != 0) {
-            throw new IOException("cannot run program \"" + program + "\": " + what + ": " + PosixSpawnLib.describeErrno(rc));
+            throw new IOException("cannot run program \"" + program + "\": " + what + ": " + LibC.describeErrno(rc));
         }
     }
 

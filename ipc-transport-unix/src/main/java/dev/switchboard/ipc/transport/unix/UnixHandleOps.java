@@ -89,6 +89,14 @@ public final class UnixHandleOps implements HandleOps {
         }
     }
 
+    static boolean isCloexec(int fd) throws IOException {
+        int flags = LibC.fcntl(fd, LibC.F_GETFD);
+        if (flags < 0) {
+            throw LibC.lastError("fcntl(fd " + fd + ", F_GETFD)");
+        }
+        return (flags & LibC.FD_CLOEXEC) != 0;
+    }
+
     static int toFd(long handle) {
         if (handle < 0 || handle > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("not a file descriptor: " + handle);

@@ -193,9 +193,7 @@ public final class UnixNamedChannels implements NamedChannels {
             // Check rather than trust: a listening fd leaked into a child would let that child
             // accept the connection meant for us.
             int fd = fdNumber(listener.getFileDescriptor());
-            if (!NamedChannelLib.isCloexec(fd)) {
-                NamedChannelLib.setCloexec(fd);
-            }
+            UnixHandleOps.setCloexec(fd); // sets the flag only where it is missing
             return listener;
         } catch (IOException | RuntimeException e) {
             closeQuietly(listener);
@@ -226,11 +224,11 @@ public final class UnixNamedChannels implements NamedChannels {
      */
     static long detach(AFUNIXSocket socket) throws IOException {
         FileDescriptor original = socket.getFileDescriptor();
-        int dup = NamedChannelLib.dupCloexec(fdNumber(original)); // owned here until returned
+        int dup = UnixHandleOps.dupCloexec(fdNumber(original)); // owned here until returned
         try {
             new FileInputStream(original).close();
         } catch (IOException | RuntimeException e) {
-            NamedChannelLib.closeQuietly(dup);
+            LibC.close(dup); // result ignored: the number is released either way
             throw e;
         }
         closeQuietly(socket);
@@ -390,7 +388,7 @@ public final class UnixNamedChannels implements NamedChannels {
                 // Ownership of fd passes to the future's consumer; if the future was cancelled in
                 // the meantime nobody will ever take it, so it is still ours to close.
                 if (!future.complete(fd)) {
-                    NamedChannelLib.closeQuietly(fd);
+                    LibC.close(UnixHandleOps.toFd(fd)); // result ignored: the number is released either way
                 }
             } else {
                 future.completeExceptionally(failure != null ? failure : closedException());
@@ -454,7 +452,7 @@ public final class UnixNamedChannels implements NamedChannels {
         private static String vet(AFUNIXSocket conn, Id128 token, long vetStart, long vetNanos) {
             try {
                 AFUNIXSocketCredentials creds = conn.getPeerCredentials();
-                long ourUid = NamedChannelLib.getuid();
+                long ourUid = Integer.toUnsignedLong(LibC.getuid());
                 if (creds == null || creds.getUid() != ourUid) {
                     return creds == null ? "no peer credentials available"
                             : "peer uid " + creds.getUid() + " (pid " + creds.getPid() + ") is not our uid " + ourUid;

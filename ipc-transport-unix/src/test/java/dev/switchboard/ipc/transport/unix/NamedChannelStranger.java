@@ -17,7 +17,7 @@ public final class NamedChannelStranger {
             System.out.println(eof ? "refused" : "server sent data");
             System.exit(eof ? 0 : 3);
         } finally {
-            NamedChannelLib.closeQuietly(fd);
+            LibC.close((int) fd);
         }
     }
 }

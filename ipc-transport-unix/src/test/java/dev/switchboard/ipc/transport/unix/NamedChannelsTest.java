@@ -67,8 +67,8 @@ class NamedChannelsTest {
             long server = f.get(10, TimeUnit.SECONDS);
             RawFds.writeAll(client, new byte[1]);
             RawFds.readExactly(server, 1, WAIT);
-            NamedChannelLib.closeQuietly(client);
-            NamedChannelLib.closeQuietly(server);
+            LibC.close((int) client);
+            LibC.close((int) server);
         }
         RawFds.openFds();
     }
@@ -84,7 +84,7 @@ class NamedChannelsTest {
             c.close();
         }
         for (long fd : ownedFds) {
-            NamedChannelLib.closeQuietly(fd);
+            LibC.close((int) fd);
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
         while (acceptThreadAlive() && System.nanoTime() < deadline) {
@@ -177,8 +177,8 @@ class NamedChannelsTest {
         long parent = own(accepted.get(10, TimeUnit.SECONDS));
 
         assertNotEquals(client, parent);
-        assertTrue(NamedChannelLib.isCloexec((int) client), "connected fd must be FD_CLOEXEC");
-        assertTrue(NamedChannelLib.isCloexec((int) parent), "accepted fd must be FD_CLOEXEC");
+        assertTrue(UnixHandleOps.isCloexec((int) client), "connected fd must be FD_CLOEXEC");
+        assertTrue(UnixHandleOps.isCloexec((int) parent), "accepted fd must be FD_CLOEXEC");
         assertEquals(0, server.refusedCount());
         assertFalse(Files.exists(dir), "directory should be gone once the connection is handed out");
 
@@ -300,7 +300,7 @@ class NamedChannelsTest {
     /** Runs python3 as user nobody, if this test runs as root and the tools exist. */
     private static Process runAsNobody(String script, String... args) throws IOException {
         assumeTrue(Platform.isLinux(), "setpriv is Linux-only");
-        assumeTrue(NamedChannelLib.getuid() == 0, "needs root to switch to another user");
+        assumeTrue(LibC.getuid() == 0, "needs root to switch to another user");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "needs /usr/bin/setpriv");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs /usr/bin/python3");
         List<String> cmd = new ArrayList<>(List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
@@ -426,7 +426,7 @@ class NamedChannelsTest {
         assumeTrue(Platform.isLinux(), "abstract namespace is Linux-only");
         Server server = closeLater(channels.listen(new NamedChannels.Options(true)));
         assertTrue(server.address().matches("abstract:switchboard-[0-9a-f]{32}"), server.address());
-        assertTrue(NamedChannelLib.isCloexec(((UnixNamedChannels.NamedServer) server).listeningFd()));
+        assertTrue(UnixHandleOps.isCloexec(((UnixNamedChannels.NamedServer) server).listeningFd()));
         Id128 token = Id128.random();
         CompletableFuture<Long> accepted = server.acceptOne(token, WAIT);
         long client = own(channels.connect(server.address(), token, WAIT));
@@ -450,7 +450,7 @@ class NamedChannelsTest {
         assertTrue(dir.getFileName().toString().startsWith("switchboard-"));
         assertEquals(UnixNamedChannels.SOCKET_FILE_NAME, Path.of(server.address().substring(5)).getFileName().toString());
         assertTrue(Files.exists(Path.of(server.address().substring(5))));
-        assertTrue(NamedChannelLib.isCloexec(((UnixNamedChannels.NamedServer) server).listeningFd()),
+        assertTrue(UnixHandleOps.isCloexec(((UnixNamedChannels.NamedServer) server).listeningFd()),
                 "listening fd must be FD_CLOEXEC");
     }
 

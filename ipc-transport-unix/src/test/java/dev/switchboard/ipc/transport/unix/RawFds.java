@@ -104,7 +104,7 @@ final class RawFds {
 
     static boolean isOpen(int fd) {
         try {
-            C.INSTANCE.fcntl(fd, NamedChannelLib.F_GETFD);
+            C.INSTANCE.fcntl(fd, LibC.F_GETFD);
             return true;
         } catch (LastErrorException e) {
             return false;
