@@ -629,8 +629,10 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
         if (wasBroker) {
             log.debug("channel to the broker closed: {}", reason);
         }
+        // a clean hang-up after every pipe to that process was closed is the normal end, not an error
+        boolean mattered = reason.kind() != CloseReason.Kind.PEER_CLOSED || node.portsRoutedThrough(peer) > 0;
         nodeLost(peer);
-        if (c != null && c.sink != null && reason.isFailure()) {
+        if (c != null && c.sink != null && reason.isFailure() && mattered) {
             c.sink.onDisconnected(reason);
         }
     }

@@ -229,6 +229,19 @@ public final class Node {
         outbox.drain();
     }
 
+    /** How many ports of this node send to, or receive from, {@code other}: routes a loss of it would break. */
+    public int portsRoutedThrough(Id128 other) {
+        synchronized (lock) {
+            int n = 0;
+            for (Port p : ports.values()) {
+                if (other.equals(p.peerNode) || other.equals(p.previousNode)) {
+                    n++;
+                }
+            }
+            return n;
+        }
+    }
+
     /** The node a receiving port sends to next: where its writer's flow control applies. */
     public Id128 peerNodeOf(PortRef port) {
         synchronized (lock) {
