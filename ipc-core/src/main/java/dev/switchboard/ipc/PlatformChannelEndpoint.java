@@ -48,12 +48,17 @@ public final class PlatformChannelEndpoint implements AutoCloseable {
      * or the value as the next argument).
      */
     public static Optional<String> findSwitch(String[] args) {
-        String prefix = SWITCH + "=";
+        return findSwitch(args, SWITCH);
+    }
+
+    /** The value of any {@code --name=VALUE} (or {@code --name VALUE}) switch in {@code args}. */
+    public static Optional<String> findSwitch(String[] args, String name) {
+        String prefix = name + "=";
         for (int i = 0; i < args.length; i++) {
             if (args[i].startsWith(prefix)) {
                 return Optional.of(args[i].substring(prefix.length()));
             }
-            if (args[i].equals(SWITCH) && i + 1 < args.length) {
+            if (args[i].equals(name) && i + 1 < args.length) {
                 return Optional.of(args[i + 1]);
             }
         }

@@ -40,15 +40,6 @@ public final class SandboxIpc {
 
     /** The value of {@link #SWITCH} in {@code args} ({@code SWITCH=VALUE} or the next argument). */
     public static Optional<String> findSwitch(String[] args) {
-        String prefix = SWITCH + "=";
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].startsWith(prefix)) {
-                return Optional.of(args[i].substring(prefix.length()));
-            }
-            if (args[i].equals(SWITCH) && i + 1 < args.length) {
-                return Optional.of(args[i + 1]);
-            }
-        }
-        return Optional.empty();
+        return dev.switchboard.ipc.PlatformChannelEndpoint.findSwitch(args, SWITCH);
     }
 }
