@@ -205,7 +205,8 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
             }
             noteWhatAnUntrustedPeerLearns(channel.peer(), m);
             long[] handles = p.takeHandles(); // ownership: payload -> channel
-            channel.send(new FrameBody.Event(EventCodec.encode(m, ByteBuffer.wrap(p.bytes()))), handles);
+            // the event header alone; the payload is copied once, straight into the outbound frame
+            channel.send(new FrameBody.Event(EventCodec.encode(m), ByteBuffer.wrap(p.bytes())), handles);
         } else {
             if (event instanceof Event.ObserveProxy op) {
                 allow(channel.peer(), op.targetNode());

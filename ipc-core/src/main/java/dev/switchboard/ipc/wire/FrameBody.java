@@ -97,18 +97,30 @@ public sealed interface FrameBody {
         }
     }
 
-    /** A ports event, encoded by {@code dev.switchboard.ipc.ports.EventCodec}; on decode a view of the frame. */
-    record Event(ByteBuffer bytes) implements FrameBody {
+    /**
+     * A ports event, encoded by {@code dev.switchboard.ipc.ports.EventCodec}. On send the event's
+     * header and a user message's payload are separate buffers ({@code tail}), so the payload is
+     * copied once, into the outbound frame; on decode {@code bytes} views the whole body and
+     * {@code tail} is empty.
+     */
+    record Event(ByteBuffer bytes, ByteBuffer tail) implements FrameBody {
+        private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+
+        public Event(ByteBuffer bytes) {
+            this(bytes, EMPTY);
+        }
+
         public FrameType type() {
             return FrameType.EVENT;
         }
 
         public int bodyLength() {
-            return bytes.remaining();
+            return bytes.remaining() + tail.remaining();
         }
 
         public void writeBody(ByteBuffer out) {
             out.put(bytes.duplicate());
+            out.put(tail.duplicate());
         }
     }
 
