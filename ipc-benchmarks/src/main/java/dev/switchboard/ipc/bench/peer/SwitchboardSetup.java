@@ -113,7 +113,7 @@ final class SwitchboardSetup {
                 if (!child.isAlive()) {
                     throw new IOException("child " + child.pid() + " exited before reaching main");
                 }
-                LockSupport.parkNanos(200_000);
+                LockSupport.parkNanos(1_000_000);
             }
         }
         child.destroyForcibly();
