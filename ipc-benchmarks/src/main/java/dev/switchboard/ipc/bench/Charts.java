@@ -64,7 +64,8 @@ public final class Charts {
         CategoryChart chart = new CategoryChartBuilder().width(1000).height(560)
                 .title("Round trip, " + Report.size(size) + " payload (log scale, lower is better; no bar = not measured)")
                 .xAxisTitle("series").yAxisTitle("µs").build();
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setYAxisLogarithmic(true);
         // bars grow from the axis minimum, which a log axis needs set below every value
@@ -100,14 +101,19 @@ public final class Charts {
         }
         XYChart chart = new XYChartBuilder().width(1000).height(560)
                 .title("N children ping-ponging on one broker").xAxisTitle("children (N)").build();
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
+        // from zero on both axes, so that a flat line looks flat and a small change looks small
+        chart.getStyler().setYAxisMin(0, 0.0);
+        chart.getStyler().setYAxisMin(1, 0.0);
+        chart.getStyler().setMarkerSize(8);
         chart.setYAxisGroupTitle(0, "aggregate round trips/s");
         chart.setYAxisGroupTitle(1, "p99 round trip (µs)");
         XYSeries r = chart.addSeries("aggregate round trips/s", n, rate);
         r.setLineColor(new Color(0x1f77b4));
-        XYSeries q = chart.addSeries("p99 µs", n, p99);
+        XYSeries q = chart.addSeries("p99 round trip µs (right axis)", n, p99);
         q.setYAxisGroup(1);
         q.setLineColor(new Color(0xd62728));
         BitmapEncoder.saveBitmap(chart, withoutPng(file), BitmapEncoder.BitmapFormat.PNG);
