@@ -1,6 +1,11 @@
 package dev.switchboard.ipc.bench.peer;
 
-/** The answering side of every {@link Link} workload: the mirror image of {@link ParentLoops}. */
+/**
+ * The answering side of every {@link Link} workload: the mirror image of {@link ParentLoops}.
+ * A round trip is answered with this side's buffer of the same size. Over a byte stream that
+ * buffer holds what just arrived, so it is a true echo; a message link does not copy into it,
+ * and nobody compares contents, since only sizes and timing matter here.
+ */
 public final class ChildLoops {
 
     private ChildLoops() {}
