@@ -137,7 +137,12 @@ public final class ChildProcessLauncher {
         return this;
     }
 
-    /** Puts the endpoint in slot {@value #DEFAULT_ENDPOINT_SLOT} and adds the switch naming it. */
+    /**
+     * Puts the endpoint in slot {@value #DEFAULT_ENDPOINT_SLOT} and names it on the command line:
+     * {@code -Dswitchboard.platformChannel=fd:3} for a Java child (its {@code main} arguments stay
+     * the caller's own), {@code --switchboard-platform-channel=fd:3} after the arguments of any
+     * other command.
+     */
     public ChildProcessLauncher passEndpoint(PlatformChannelEndpoint endpoint) {
         return passEndpoint(endpoint, DEFAULT_ENDPOINT_SLOT);
     }
@@ -193,13 +198,16 @@ public final class ChildProcessLauncher {
                 argv.add(classpath);
             }
             argv.add(javaMainClass);
+            // the -D property above names the channel: main(String[]) gets exactly the user's args
+            argv.addAll(args);
         } else {
             argv.addAll(command);
+            argv.addAll(args);
+            if (channelSwitchValue != null) {
+                // last, so that "sh -c SCRIPT" and the like keep their positional arguments
+                argv.add(PlatformChannelEndpoint.SWITCH + "=" + channelSwitchValue);
+            }
         }
-        if (channelSwitchValue != null) {
-            argv.add(PlatformChannelEndpoint.SWITCH + "=" + channelSwitchValue);
-        }
-        argv.addAll(args);
         return argv;
     }
 

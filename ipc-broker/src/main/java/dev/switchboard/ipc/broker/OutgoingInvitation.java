@@ -194,14 +194,16 @@ public final class OutgoingInvitation {
                 return;
             }
             boolean before = !accepted.isDone();
-            ProcessError.Kind kind = reason.kind() == CloseReason.Kind.PROTOCOL_ERROR
-                    ? ProcessError.Kind.MALFORMED : ProcessError.Kind.DISCONNECTED;
-            String what = switch (reason.kind()) {
-                case PROTOCOL_ERROR -> "malformed input from child, disconnected: " + reason.detail();
-                case PEER_CLOSED -> before ? "child closed the channel before accepting the invitation"
-                        : "child closed the channel";
-                default -> "channel to child failed: " + reason.detail();
-            };
+            boolean malformed = reason.kind() == CloseReason.Kind.PROTOCOL_ERROR;
+            if (!malformed && !before && channel.openPipesAtClose() == 0) {
+                // every pipe was closed here already: the child leaving now is the normal end
+                log.debug("{} disconnected after its pipes were closed: {}", child, reason.detail());
+                return;
+            }
+            ProcessError.Kind kind = malformed ? ProcessError.Kind.MALFORMED : ProcessError.Kind.DISCONNECTED;
+            String what = malformed ? "malformed input from child, disconnected: " + reason.detail()
+                    : before ? "child disconnected before accepting the invitation (" + reason.detail() + ")"
+                    : "child disconnected (" + reason.detail() + ")";
             fail(kind, what);
         }
 

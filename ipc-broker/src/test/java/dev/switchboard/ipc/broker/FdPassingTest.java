@@ -1,6 +1,7 @@
 package dev.switchboard.ipc.broker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.switchboard.ipc.Message;
 import dev.switchboard.ipc.MessagePipe;
@@ -39,7 +40,8 @@ class FdPassingTest {
             String verdict = TestSupport.readText(l.pipe("control"), Duration.ofSeconds(120));
             String[] parts = verdict.split(" ");
             assertEquals("ok", parts[0], verdict);
-            assertEquals(parts[1], parts[2], "child's descriptor count before and after reading 10,000 fds");
+            assertTrue(Integer.parseInt(parts[2]) <= Integer.parseInt(parts[1]),
+                    "child's descriptor count grew from " + parts[1] + " to " + parts[2] + " reading 10,000 fds");
         }
         TestSupport.assertFdCountReturnsTo(baseline, before);
     }

@@ -19,6 +19,15 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class HostileInputTest {
 
+    /** The first launch creates process-wide singletons (I/O loop, reaper); keep them out of the leak count. */
+    @org.junit.jupiter.api.BeforeAll
+    static void warmUp() throws Exception {
+        try (Launch l = Launch.java(Children.Echo.class, List.of("control"))) {
+            l.pipe("control").write(TestSupport.text("warm"));
+            TestSupport.readText(l.pipe("control"), Duration.ofSeconds(30));
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "bad-magic             | bad magic 0x0badf00d",

@@ -97,7 +97,7 @@ class InvitationTest {
         Launch l = Launch.invite(child, channel, List.of("control", "data"));
         ProcessError e = l.error.get(10, TimeUnit.SECONDS);
         assertEquals(ProcessError.Kind.DISCONNECTED, e.kind());
-        assertEquals("child closed the channel before accepting the invitation", e.reason());
+        assertTrue(e.reason().startsWith("child disconnected before accepting the invitation"), e.reason());
         assertEquals(child, e.process());
         for (MessagePipe p : l.pipes.values()) {
             assertThrows(PipeClosedException.class, () -> p.read(WAIT));
@@ -143,7 +143,9 @@ class InvitationTest {
                  FileOutputStream a = new FileOutputStream(pair.takeLocalEndpoint().takeHandle().toFileDescriptor());
                  FileInputStream b = new FileInputStream(back.takeHandle(0).toFileDescriptor())) {
                 a.write("line\n".getBytes(StandardCharsets.UTF_8));
-                assertArrayEquals("line\n".getBytes(StandardCharsets.UTF_8), b.readNBytes(5));
+                byte[] line = new byte[5];
+                new java.io.DataInputStream(b).readFully(line);
+                assertArrayEquals("line\n".getBytes(StandardCharsets.UTF_8), line);
             }
         }
     }

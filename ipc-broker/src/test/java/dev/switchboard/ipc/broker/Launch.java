@@ -3,6 +3,8 @@ package dev.switchboard.ipc.broker;
 import dev.switchboard.ipc.MessagePipe;
 import dev.switchboard.ipc.PlatformChannel;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +37,8 @@ final class Launch implements AutoCloseable {
                 .jvmOptions("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
                 .passEndpoint(channel.takeRemoteEndpoint())
                 .args(args)
+                .appendOutput(childLog(main))
+                .appendError(childLog(main))
                 .start();
         return invite(child, channel, pipeNames);
     }
@@ -52,6 +56,16 @@ final class Launch implements AutoCloseable {
             l.error.complete(e);
         }, CALLBACKS);
         return l;
+    }
+
+    /**
+     * Children write here, not to the test JVM's stdout, which is surefire's channel to Maven.
+     * The file is kept for diagnosis.
+     */
+    static Path childLog(Class<?> main) throws IOException {
+        Path dir = Path.of("target", "child-logs");
+        Files.createDirectories(dir);
+        return dir.resolve(main.getSimpleName() + ".log");
     }
 
     MessagePipe pipe(String name) {

@@ -26,7 +26,12 @@ final class TestSupport {
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 try {
-                    fds.put(Integer.parseInt(p.getFileName().toString()), Files.readSymbolicLink(p).toString());
+                    String target = Files.readSymbolicLink(p).toString();
+                    // directory streams over /proc/*/fd (this listing's own, or a concurrent one)
+                    // and the JVM's brief reads of cgroup files come and go on their own
+                    if (!(target.startsWith("/proc/") && target.endsWith("/fd")) && !target.startsWith("/sys/fs/cgroup")) {
+                        fds.put(Integer.parseInt(p.getFileName().toString()), target);
+                    }
                 } catch (IOException gone) {
                     // the descriptor used to list the directory itself is closed by now
                 }

@@ -66,6 +66,7 @@ public final class NodeChannel implements FrameChannel.Listener {
     private boolean readPaused;
     private volatile FrameChannel frames;
     private volatile CloseReason closeReason;
+    private volatile int openPipesAtClose;
 
     private NodeChannel(HandleOps ops, ControlHandler control) {
         this.ops = ops;
@@ -131,6 +132,11 @@ public final class NodeChannel implements FrameChannel.Listener {
 
     public CloseReason closeReason() {
         return closeReason;
+    }
+
+    /** How many pipe ends on this channel were still open here when it closed. */
+    public int openPipesAtClose() {
+        return openPipesAtClose;
     }
 
     public void close() {
@@ -219,6 +225,7 @@ public final class NodeChannel implements FrameChannel.Listener {
             synchronized (this) {
                 closeReason = reason;
                 all = new ArrayList<>(endpoints.values());
+                openPipesAtClose = all.size();
                 endpoints.clear();
                 closedHere.clear();
                 closedThere.clear();

@@ -1,0 +1,235 @@
+package dev.switchboard.ipc.transport.unix;
+
+import dev.switchboard.ipc.spi.HandleOps;
+import dev.switchboard.ipc.wire.FrameBody;
+import dev.switchboard.ipc.wire.FrameCodec;
+import dev.switchboard.ipc.wire.FrameHeader;
+import dev.switchboard.ipc.wire.Limits;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.FileRegion;
+import io.netty.util.AbstractReferenceCounted;
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
+import org.newsclub.net.unix.FileDescriptorCast;
+
+/**
+ * One encoded frame waiting in a channel's outbound queue, with the fds that must ride on its
+ * first byte. Owns its buffer and, until the first byte is written, its fds: releasing the last
+ * reference (Netty does that when the frame is written, or discarded because the channel closed)
+ * closes whatever is still owned.
+ *
+ * <p>It is a {@link FileRegion} only because Netty's byte channels accept nothing but ByteBuf and
+ * FileRegion messages ({@code filterOutboundMessage} is final). Its bytes are written by
+ * {@link FdSocketChannel#doWrite}, never through {@link #transferTo}.
+ */
+final class OutboundFrame extends AbstractReferenceCounted implements FileRegion {
+
+    private final ByteBuf buf;
+    private final int length;
+    private final HandleOps ops;
+    private final UnixFrameChannel owner;
+    /** Owned until the first byte is written; null afterwards or when there are none. */
+    private int[] fds;
+    private FileDescriptor[] fdObjects;
+
+    private OutboundFrame(ByteBuf buf, int[] fds, FileDescriptor[] fdObjects, HandleOps ops, UnixFrameChannel owner) {
+        this.buf = buf;
+        this.length = buf.readableBytes();
+        this.fds = fds.length == 0 ? null : fds;
+        this.fdObjects = fdObjects;
+        this.ops = ops;
+        this.owner = owner;
+    }
+
+    /**
+     * Encodes {@code body} into a pooled direct buffer. Takes ownership of {@code handles}: when
+     * this throws, they have been closed.
+     *
+     * @throws IllegalArgumentException for a frame the limits forbid or a handle that is not an open fd
+     */
+    static OutboundFrame encode(ByteBufAllocator alloc, FrameBody body, long[] handles, Limits limits,
+                                HandleOps ops, UnixFrameChannel owner) {
+        int[] fds = new int[handles.length];
+        long[] toCloseOnFailure = handles.clone();
+        ByteBuf buf = null;
+        try {
+            if (handles.length > limits.maxHandlesPerFrame()) {
+                throw new IllegalArgumentException(handles.length + " handles on one frame; the limit is " + limits.maxHandlesPerFrame());
+            }
+            FileDescriptor[] fdObjects = new FileDescriptor[handles.length];
+            for (int i = 0; i < handles.length; i++) {
+                fds[i] = UnixHandleOps.toFd(handles[i]);
+                for (int j = 0; j < i; j++) {
+                    if (fds[j] == fds[i]) {
+                        // Each handle is closed once after sending; a repeated number would be closed twice.
+                        throw new IllegalArgumentException("handle " + fds[i] + " appears twice on one frame");
+                    }
+                }
+                fdObjects[i] = descriptorFor(fds[i]);
+                if (fdObjects[i] == null) {
+                    // Closing a number that is not open could close whatever opens it next.
+                    toCloseOnFailure[i] = -1;
+                    throw new IllegalArgumentException("handle " + fds[i] + " is not an open file descriptor");
+                }
+            }
+            long frameLength = (long) FrameHeader.SIZE + body.bodyLength();
+            if (frameLength > limits.maxFrameBytes()) {
+                throw new IllegalArgumentException("frame of " + frameLength + " bytes exceeds the limit of " + limits.maxFrameBytes());
+            }
+            int encoded = FrameCodec.encodedLength(body);
+            buf = alloc.directBuffer(encoded, encoded);
+            // One copy of the payload: straight from the caller's buffer into the pooled buffer.
+            FrameCodec.encode(body, handles.length, buf.nioBuffer(0, encoded));
+            buf.writerIndex(encoded);
+            OutboundFrame frame = new OutboundFrame(buf, fds, fdObjects, ops, owner);
+            buf = null;
+            return frame; // the fds now belong to the frame
+        } catch (RuntimeException e) {
+            if (buf != null) {
+                buf.release();
+            }
+            closeDistinct(toCloseOnFailure, ops); // ours since send() was called: nobody else will close them
+            throw e;
+        }
+    }
+
+    /** Closes each handle once, skipping repeats and values that are no fd. */
+    static void closeDistinct(long[] handles, HandleOps ops) {
+        for (int i = 0; i < handles.length; i++) {
+            long h = handles[i];
+            boolean repeated = false;
+            for (int j = 0; j < i; j++) {
+                repeated |= handles[j] == h;
+            }
+            if (!repeated && h >= 0 && h <= Integer.MAX_VALUE) {
+                ops.close(h);
+            }
+        }
+    }
+
+    /** A plain FileDescriptor with no cleaner (dropping it closes nothing), or null when fd is not open. */
+    private static FileDescriptor descriptorFor(int fd) {
+        try {
+            return FileDescriptorCast.unsafeUsing(fd).as(FileDescriptor.class);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    int length() {
+        return length;
+    }
+
+    int remaining() {
+        return buf.readableBytes();
+    }
+
+    /** True while the fds have not gone out; the next write must start at this frame's first byte. */
+    boolean hasUnsentFds() {
+        return fds != null;
+    }
+
+    FileDescriptor[] fdObjects() {
+        return fdObjects;
+    }
+
+    /** The unwritten bytes, as a view; writing from it does not move this frame's position. */
+    ByteBuffer unwritten() {
+        return buf.nioBuffer(buf.readerIndex(), buf.readableBytes());
+    }
+
+    /** Appends the unwritten bytes at {@code out}'s position; out must have room for them. */
+    void copyUnwrittenTo(ByteBuffer out) {
+        int limit = out.limit();
+        // getBytes fills the destination up to its limit, so the limit marks where this frame ends.
+        out.limit(out.position() + buf.readableBytes());
+        buf.getBytes(buf.readerIndex(), out);
+        out.limit(limit);
+    }
+
+    void advance(int written) {
+        buf.skipBytes(written);
+    }
+
+    /**
+     * The write that carried the first byte carried the fds too: the kernel now holds in-flight
+     * references of its own, so our copies are closed here.
+     */
+    void fdsSent() {
+        int[] sent = fds;
+        fds = null;
+        fdObjects = null;
+        for (int fd : sent) {
+            ops.close(fd);
+        }
+    }
+
+    @Override
+    protected void deallocate() {
+        int unsent = buf.readableBytes();
+        buf.release();
+        int[] owned = fds;
+        fds = null;
+        fdObjects = null;
+        if (owned != null) {
+            // Never written (the channel closed first): the fds are still ours to close.
+            for (int fd : owned) {
+                ops.close(fd);
+            }
+        }
+        owner.discarded(unsent);
+    }
+
+    // FileRegion: position/count describe the frame so Netty's progress bookkeeping stays sane.
+
+    @Override
+    public long position() {
+        return 0;
+    }
+
+    @Override
+    @Deprecated
+    public long transfered() {
+        return transferred();
+    }
+
+    @Override
+    public long transferred() {
+        return buf.readerIndex();
+    }
+
+    @Override
+    public long count() {
+        return length;
+    }
+
+    @Override
+    public long transferTo(WritableByteChannel target, long position) {
+        throw new UnsupportedOperationException("frames are written by FdSocketChannel.doWrite, which attaches their fds");
+    }
+
+    @Override
+    public OutboundFrame retain() {
+        super.retain();
+        return this;
+    }
+
+    @Override
+    public OutboundFrame retain(int increment) {
+        super.retain(increment);
+        return this;
+    }
+
+    @Override
+    public OutboundFrame touch() {
+        return this;
+    }
+
+    @Override
+    public OutboundFrame touch(Object hint) {
+        return this;
+    }
+}

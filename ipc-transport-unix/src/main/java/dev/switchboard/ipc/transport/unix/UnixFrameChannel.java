@@ -1,0 +1,604 @@
+package dev.switchboard.ipc.transport.unix;
+
+import dev.switchboard.ipc.spi.CloseReason;
+import dev.switchboard.ipc.spi.FrameChannel;
+import dev.switchboard.ipc.spi.HandleOps;
+import dev.switchboard.ipc.wire.FrameBody;
+import dev.switchboard.ipc.wire.FrameCodec;
+import dev.switchboard.ipc.wire.FrameHeader;
+import dev.switchboard.ipc.wire.Limits;
+import dev.switchboard.ipc.wire.ProtocolException;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.EventLoop;
+import io.netty.channel.VoidChannelPromise;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.net.SocketException;
+import java.nio.channels.ClosedChannelException;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.newsclub.net.unix.AFUNIXSocketChannel;
+import org.newsclub.net.unix.FileDescriptorCast;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link FrameChannel} on a connected AF_UNIX stream socket, carrying fds with SCM_RIGHTS. All
+ * I/O and every listener call happen on one thread of the shared {@link IoEventLoops} group.
+ *
+ * <p>Inbound, bytes are cumulated until a whole frame is there, and each frame's fds are matched
+ * with the rule documented on {@link ReceivedFds}. Outbound, {@link #send} encodes on the calling
+ * thread and queues the frame; {@link FdSocketChannel} writes it and attaches its fds.
+ *
+ * <p>Semantics worth knowing:
+ * <ul>
+ *   <li>{@link #close()} discards frames still queued (closing their fds); it does not flush.
+ *   <li>{@link #setReadPaused} stops reading from the socket; frames already read are still
+ *       delivered, and so is what the peer sent before hanging up (it would be lost otherwise).
+ *   <li>{@link #send} throws IllegalArgumentException for a frame the limits forbid, more handles
+ *       than allowed, a repeated handle or one that is not an open fd, having closed the handles.
+ *       After the channel closed it closes the handles and returns quietly.
+ *   <li>Limits inherited from junixsocket: a peer that attaches more than 60 fds to one sendmsg
+ *       makes the read fail (PROTOCOL_ERROR), and the up to 60 fds the kernel installed cannot be
+ *       found to close. A write that fails with EPIPE or ECONNRESET makes junixsocket close the
+ *       socket at once, losing whatever the peer sent that was not yet read.
+ * </ul>
+ */
+public final class UnixFrameChannel implements FrameChannel {
+
+    /** Above this many queued bytes the channel counts as backed up ... */
+    static final long HIGH_WATER_BYTES = 4L << 20;
+    /** ... and {@link Listener#onWritable} fires once the backlog drops below this. */
+    static final long LOW_WATER_BYTES = 1L << 20;
+
+    /**
+     * Room for {@link Limits#HANDLE_CAP} fds in one read: a cmsghdr (16 bytes on 64-bit) plus 4
+     * bytes per fd. junixsocket's buffer defaults to 0, which silently drops received fds, and
+     * is capped at 256 bytes, i.e. 60 fds.
+     */
+    private static final int ANCILLARY_RECEIVE_BYTES = 16 + Limits.HANDLE_CAP * Integer.BYTES;
+
+    /** A cumulation buffer never starts smaller than this when it has to grow. */
+    private static final int MIN_CUMULATION_BYTES = 64 * 1024;
+
+    private static final long[] NO_HANDLES = new long[0];
+    private static final Logger LOG = LoggerFactory.getLogger(UnixFrameChannel.class);
+
+    private final int fd;
+    private final Limits limits;
+    private final Listener listener;
+    private final HandleOps ops;
+    private final FdSocketChannel channel;
+    /** Write failures are handled in {@link FdSocketChannel#doWrite}; this promise does not fire them again. */
+    private final ChannelPromise silentPromise;
+
+    // ---- any thread
+    private final AtomicLong queuedBytes = new AtomicLong();
+    /** Frames accepted by send() and not yet handed to Netty; see send(). */
+    private final Queue<OutboundFrame> outbox = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    private final Runnable flushOutbox = this::flushOutbox;
+    private final AtomicBoolean backedUp = new AtomicBoolean();
+    /** The first reason recorded wins: a local close() races with what the I/O thread sees. */
+    private final AtomicReference<CloseReason> closeReason = new AtomicReference<>();
+    /** Set once the channel is closed; send() then closes the handles it is given. */
+    private volatile boolean closed;
+
+    // ---- I/O thread only
+    private final ReceivedFds receivedFds;
+    /** Bytes read and not yet consumed by a delivered frame; null when there are none. */
+    private ByteBuf cumulation;
+    /** Stream offset of the cumulation's reader index: where the next frame starts. */
+    private long frameStart;
+    /** Header of the frame in progress (its bytes are not all here yet), or null. */
+    private FrameHeader pendingHeader;
+    /** fds claimed by the frame in progress; owned here until it is delivered. */
+    private int[] pendingFds = ReceivedFds.NO_FDS;
+    /** Inbound processing stopped (protocol or read error); what arrives later is dropped. */
+    private boolean failed;
+    private boolean delivering;
+    private boolean closedPendingDelivery;
+    private boolean closeNotified;
+
+    private UnixFrameChannel(int fd, AFUNIXSocketChannel socket, Limits limits, Listener listener, HandleOps ops) {
+        this.fd = fd;
+        this.limits = limits;
+        this.listener = listener;
+        this.ops = ops;
+        this.receivedFds = new ReceivedFds(ops);
+        this.channel = new FdSocketChannel(socket, this, ops);
+        this.silentPromise = new VoidChannelPromise(channel, false);
+    }
+
+    /**
+     * Starts framed I/O on a connected AF_UNIX stream socket. Takes ownership of {@code fd}, also
+     * when this throws. The listener may be called before this returns.
+     *
+     * @param ops closes the fds the channel owns (received ones not yet delivered, queued outbound ones)
+     */
+    public static UnixFrameChannel open(long fd, Limits limits, Listener listener, HandleOps ops) throws IOException {
+        int n = UnixHandleOps.toFd(fd);
+        AFUNIXSocketChannel socket = null;
+        UnixFrameChannel result;
+        try {
+            Objects.requireNonNull(limits, "limits");
+            Objects.requireNonNull(listener, "listener");
+            Objects.requireNonNull(ops, "ops");
+            try {
+                socket = FileDescriptorCast.unsafeUsing(n).as(AFUNIXSocketChannel.class);
+            } catch (ClassCastException e) {
+                throw new IOException("fd " + n + " is not an AF_UNIX stream socket", e);
+            }
+            socket.configureBlocking(false);
+            // Before the first read: with the default size of 0, fds that arrive are dropped.
+            socket.setAncillaryReceiveBufferSize(ANCILLARY_RECEIVE_BYTES);
+            result = new UnixFrameChannel(n, socket, limits, listener, ops);
+            // From here the Netty channel owns the fd and closes it in FdSocketChannel.doClose.
+        } catch (IOException | RuntimeException e) {
+            if (socket != null) {
+                try {
+                    // Through the FileDescriptor, so junixsocket's object is marked invalid too.
+                    new FileInputStream(socket.getFileDescriptor()).close();
+                } catch (IOException ignored) {
+                    // the fd is released even when close reports an error
+                }
+            } else {
+                ops.close(n); // never wrapped: still a bare fd, and ours to close
+            }
+            throw e;
+        }
+        try {
+            result.start();
+        } catch (RuntimeException e) {
+            // Not registered, so no close future will fire: close the fd (through doClose) here.
+            result.channel.unsafe().closeForcibly();
+            throw e;
+        }
+        return result;
+    }
+
+    private void start() {
+        channel.pipeline().addLast("switchboard-frames", new Inbound());
+        // register() picks the loop synchronously, so send() and close() work as soon as this returns;
+        // their tasks queue behind the registration.
+        IoEventLoops.group().next().register(channel).addListener(f -> {
+            if (!f.isSuccess()) {
+                recordReason(CloseReason.Kind.IO_ERROR, "cannot register with the I/O thread: " + f.cause());
+            }
+        });
+        // The close future rather than channelInactive: Netty fires channelInactive only for a
+        // channel that was still active when closed, and junixsocket closes the socket itself on
+        // EPIPE, ECONNRESET and EBADF, which makes it inactive before Netty closes it. Run as a
+        // task so that Netty has released the queued frames (and closed their fds) by then.
+        channel.closeFuture().addListener(f -> channel.eventLoop().execute(this::onInactive));
+    }
+
+    // =================================================================== FrameChannel
+
+    @Override
+    public void send(FrameBody body, long[] handles) {
+        long[] hs = handles == null ? NO_HANDLES : handles;
+        if (body == null || closed) {
+            // Ownership of the handles came with the call: nobody else will close them.
+            OutboundFrame.closeDistinct(hs, ops);
+            if (body == null) {
+                throw new NullPointerException("body");
+            }
+            return;
+        }
+        OutboundFrame frame = OutboundFrame.encode(channel.alloc(), body, hs, limits, ops, this);
+        if (queuedBytes.addAndGet(frame.length()) > HIGH_WATER_BYTES && backedUp.compareAndSet(false, true)) {
+            // The I/O thread may have drained below the low-water mark before the flag was set,
+            // finding nothing backed up: check again so that onWritable is not lost.
+            signalIfDrained();
+        }
+        // Not channel.writeAndFlush: from a user thread it queues a task, from the I/O thread it
+        // writes at once, so a pipe whose writer hops between the two would overtake itself. One
+        // queue, always drained on the I/O thread, keeps the order of send() calls.
+        outbox.add(frame);
+        if (channel.eventLoop().inEventLoop()) {
+            flushOutbox();
+        } else if (flushScheduled.compareAndSet(false, true)) {
+            channel.eventLoop().execute(flushOutbox);
+        }
+    }
+
+    /** I/O thread: hands every queued frame to Netty, in order, then flushes once. */
+    private void flushOutbox() {
+        flushScheduled.set(false);
+        boolean any = false;
+        OutboundFrame frame;
+        while ((frame = outbox.poll()) != null) {
+            // Netty owns the frame from here: it writes it, or releases it (closing its fds) when the channel is closed.
+            channel.write(frame, silentPromise);
+            any = true;
+        }
+        if (any) {
+            channel.flush();
+        }
+    }
+
+    @Override
+    public long queuedBytes() {
+        return queuedBytes.get();
+    }
+
+    @Override
+    public void setReadPaused(boolean paused) {
+        channel.config().setAutoRead(!paused);
+    }
+
+    @Override
+    public void close() {
+        closeReason.compareAndSet(null, new CloseReason(CloseReason.Kind.LOCAL, "closed by this side"));
+        channel.close();
+    }
+
+    /**
+     * Any thread. The decode loop stops at the next frame because the channel is no longer open,
+     * and the first recorded reason is the one onClosed reports.
+     */
+    @Override
+    public void fail(String reason) {
+        if (closeReason.compareAndSet(null, new CloseReason(CloseReason.Kind.PROTOCOL_ERROR, reason))) {
+            LOG.debug("{}: protocol error above the frame layer: {}", describe(), reason);
+        }
+        channel.close();
+    }
+
+    @Override
+    public String describe() {
+        return "unix fd " + fd;
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+
+    // =================================================================== for tests
+
+    EventLoop eventLoop() {
+        return channel.eventLoop();
+    }
+
+    long zeroLengthFdWrites() {
+        return channel.zeroLengthFdWrites();
+    }
+
+    // =================================================================== called by FdSocketChannel and OutboundFrame
+
+    /** I/O thread: the fds of one read that returned stream bytes [start, end). Takes ownership. */
+    void fdsArrived(int[] fds, long start, long end) {
+        if (failed || closeNotified) {
+            for (int f : fds) {
+                ops.close(f); // nobody will ever claim them
+            }
+            return;
+        }
+        receivedFds.add(fds, start, end);
+    }
+
+    /** I/O thread: the read returned end of stream. Every byte before it has been decoded. */
+    void endOfStream() {
+        peerGone("peer closed the connection");
+        // Netty closes the channel next (closeOnRead).
+    }
+
+    /**
+     * The peer is gone (end of stream, or a reset because it exited with our data unread). The
+     * kernel hands over everything it sent before either, so a frame cut short here is one the
+     * peer never finished: a protocol error, whether it crashed or lied.
+     */
+    private void peerGone(String how) {
+        if (failed) {
+            return;
+        }
+        String truncated = truncation();
+        if (truncated != null) {
+            protocolError(truncated);
+        } else {
+            recordReason(CloseReason.Kind.PEER_CLOSED, how);
+        }
+    }
+
+    /** True when an I/O error only says that the other process closed its end or exited. */
+    static boolean isPeerGone(IOException e) {
+        if (e instanceof ClosedChannelException) {
+            return true; // junixsocket closes the socket itself on EPIPE and ECONNRESET
+        }
+        String m = String.valueOf(e.getMessage());
+        return m.contains("Connection reset") || m.contains("Broken pipe") || m.contains("Socket is closed");
+    }
+
+    /**
+     * I/O thread: reading failed for a reason of ours (e.g. no fd number left for a received fd).
+     * The read then throws, and Netty closes the channel after passing on the bytes of that read,
+     * which must not be decoded against an incomplete fd batch.
+     */
+    void readFailed(String detail) {
+        recordReason(CloseReason.Kind.IO_ERROR, detail);
+        failed = true;
+        releaseInbound();
+    }
+
+    /**
+     * I/O thread: a write failed; Netty closes the channel next. Reading on is no option: on EPIPE
+     * and ECONNRESET junixsocket has closed the socket already, and with it whatever the peer sent
+     * that was not read yet.
+     */
+    void writeFailed(IOException e) {
+        if (isPeerGone(e)) {
+            recordReason(CloseReason.Kind.PEER_CLOSED, "peer closed the connection (write: " + e + ")");
+            return;
+        }
+        recordReason(CloseReason.Kind.IO_ERROR, "write failed: " + e);
+    }
+
+    /** I/O thread: {@code n} bytes went to the socket. */
+    void written(int n) {
+        queuedBytes.addAndGet(-n);
+        signalIfDrained();
+    }
+
+    /** Any thread: a frame was released with {@code unsent} bytes never written. */
+    void discarded(int unsent) {
+        if (unsent > 0) {
+            queuedBytes.addAndGet(-unsent);
+            signalIfDrained();
+        }
+    }
+
+    /** Fires onWritable once per backed-up episode; the compare-and-set picks the one caller that does. */
+    private void signalIfDrained() {
+        if (queuedBytes.get() < LOW_WATER_BYTES && backedUp.compareAndSet(true, false)) {
+            try {
+                // A task, not a direct call: this may run inside Netty's flush or on a user thread,
+                // and the listener is likely to send again.
+                channel.eventLoop().execute(this::fireWritable);
+            } catch (RuntimeException e) {
+                LOG.debug("{}: cannot schedule onWritable", describe(), e);
+            }
+        }
+    }
+
+    private void fireWritable() {
+        if (!closeNotified) {
+            try {
+                listener.onWritable();
+            } catch (RuntimeException e) {
+                LOG.error("{}: listener.onWritable threw", describe(), e);
+            }
+        }
+    }
+
+    // =================================================================== inbound
+
+    private final class Inbound extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            onBytes((ByteBuf) msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            onException(cause);
+        }
+    }
+
+    private void onBytes(ByteBuf in) {
+        if (failed || closeNotified) {
+            in.release();
+            return;
+        }
+        append(in);
+        String error = null;
+        delivering = true;
+        try {
+            error = decodeFrames();
+        } finally {
+            delivering = false;
+        }
+        if (error != null) {
+            protocolError(error);
+        } else if (cumulation != null && !cumulation.isReadable()) {
+            cumulation.release();
+            cumulation = null;
+        }
+        if (closedPendingDelivery) {
+            closedPendingDelivery = false;
+            finishClose();
+        }
+    }
+
+    /**
+     * Delivers every complete frame in the cumulation.
+     *
+     * @return a protocol violation, or null
+     */
+    private String decodeFrames() {
+        try {
+            // Stops when the listener closes the channel: nothing is delivered after close().
+            while (cumulation != null && !failed && channel.isOpen()) {
+                if (pendingHeader == null) {
+                    if (cumulation.readableBytes() < FrameHeader.SIZE) {
+                        break;
+                    }
+                    FrameHeader header = FrameHeader.peek(cumulation.nioBuffer(cumulation.readerIndex(), FrameHeader.SIZE), limits);
+                    // All fds of this frame came with the read that held its first byte, which has happened.
+                    pendingFds = receivedFds.claim(frameStart, header.handleCount(), header.paddedLength()); // now owned by the frame in progress
+                    pendingHeader = header;
+                }
+                FrameHeader header = pendingHeader;
+                int padded = header.paddedLength();
+                if (cumulation.readableBytes() < padded) {
+                    break;
+                }
+                int at = cumulation.readerIndex();
+                for (int i = header.frameLength(); i < padded; i++) {
+                    byte b = cumulation.getByte(at + i);
+                    if (b != 0) {
+                        return String.format("nonzero padding byte 0x%02x at offset %d (frame at offset %d)", b & 0xff, frameStart + i, frameStart);
+                    }
+                }
+                FrameBody body = FrameCodec.decode(header, cumulation.nioBuffer(at + FrameHeader.SIZE, header.bodyLength()));
+                long[] handles = new long[pendingFds.length];
+                for (int i = 0; i < handles.length; i++) {
+                    handles[i] = pendingFds[i];
+                }
+                pendingFds = ReceivedFds.NO_FDS;
+                pendingHeader = null;
+                deliver(header, body, handles); // the listener owns the handles from here
+                cumulation.skipBytes(padded);
+                frameStart += padded;
+            }
+            receivedFds.checkOrphans(pendingHeader == null ? frameStart : frameStart + pendingHeader.paddedLength());
+            return null;
+        } catch (ProtocolException e) {
+            return e.getMessage();
+        }
+    }
+
+    private void deliver(FrameHeader header, FrameBody body, long[] handles) {
+        try {
+            listener.onFrame(header, body, handles);
+        } catch (RuntimeException e) {
+            // The listener's bug, not the peer's: the stream is still in sync, so keep going.
+            LOG.error("{}: listener.onFrame threw on a {} frame", describe(), header.type(), e);
+        }
+    }
+
+    /**
+     * Adds a read to the cumulation. A frame in progress grows the buffer geometrically up to the
+     * frame's size: few copies for a 16 MiB frame, but no more memory than twice what the peer has
+     * actually sent, whatever length its header claims.
+     */
+    private void append(ByteBuf in) {
+        if (cumulation == null) {
+            cumulation = in; // taken over from Netty's read loop; released by this channel
+            return;
+        }
+        int n = in.readableBytes();
+        if (cumulation.capacity() - cumulation.writerIndex() < n) {
+            int need = cumulation.readableBytes() + n;
+            int target = need;
+            if (pendingHeader != null) {
+                target = Math.max(need, Math.min(pendingHeader.paddedLength(), Math.max(2 * need, MIN_CUMULATION_BYTES)));
+            }
+            ByteBuf bigger = channel.alloc().directBuffer(target);
+            bigger.writeBytes(cumulation);
+            cumulation.release();
+            cumulation = bigger;
+        }
+        cumulation.writeBytes(in);
+        in.release();
+    }
+
+    /** Why the bytes received so far do not end at a frame boundary, or null when they do. */
+    private String truncation() {
+        int have = cumulation == null ? 0 : cumulation.readableBytes();
+        if (pendingHeader != null) {
+            return "connection closed mid-frame: truncated body, " + (have - FrameHeader.SIZE) + " of "
+                    + (pendingHeader.paddedLength() - FrameHeader.SIZE) + " bytes (frame at offset " + frameStart + ")";
+        }
+        if (have > 0) {
+            return "connection closed mid-frame: truncated header, " + have + " of " + FrameHeader.SIZE
+                    + " bytes (frame at offset " + frameStart + ")";
+        }
+        return null;
+    }
+
+    private void onException(Throwable cause) {
+        if (cause instanceof ClosedChannelException) {
+            return; // a consequence of a close whose reason is already recorded
+        }
+        if (cause instanceof SocketException && String.valueOf(cause.getMessage()).contains("No buffer space available")) {
+            // recvmsg set MSG_CTRUNC: more fds came with one sendmsg than fit into the 256-byte
+            // ancillary buffer. The kernel has installed the first 60 in this process but junixsocket
+            // does not report them, so they cannot be closed.
+            protocolError("the peer attached more than " + Limits.HANDLE_CAP + " fds to one write (recvmsg: ENOBUFS, control data truncated)");
+        } else if (cause instanceof IOException io && isPeerGone(io)) {
+            peerGone("peer reset the connection (it exited with data of ours unread)");
+            if (!failed) {
+                fail(CloseReason.Kind.PEER_CLOSED, "peer reset the connection");
+            }
+        } else if (cause instanceof IOException) {
+            fail(CloseReason.Kind.IO_ERROR, "read failed: " + cause.getMessage());
+        } else {
+            LOG.warn("{}: unexpected error on the I/O thread", describe(), cause);
+            fail(CloseReason.Kind.IO_ERROR, "unexpected error: " + cause);
+        }
+    }
+
+    private void protocolError(String detail) {
+        if (!failed) {
+            LOG.debug("{}: protocol error: {}", describe(), detail);
+        }
+        fail(CloseReason.Kind.PROTOCOL_ERROR, detail);
+    }
+
+    /** I/O thread (never inside the decode loop): stops inbound processing, drops what is buffered, closes. */
+    private void fail(CloseReason.Kind kind, String detail) {
+        recordReason(kind, detail);
+        failed = true;
+        releaseInbound();
+        channel.close();
+    }
+
+    private void recordReason(CloseReason.Kind kind, String detail) {
+        closeReason.compareAndSet(null, new CloseReason(kind, detail));
+    }
+
+    /** Releases the cumulation and closes every received fd not handed to the listener. Idempotent. */
+    private void releaseInbound() {
+        if (cumulation != null) {
+            cumulation.release();
+            cumulation = null;
+        }
+        int[] fds = pendingFds;
+        pendingFds = ReceivedFds.NO_FDS;
+        for (int f : fds) {
+            ops.close(f);
+        }
+        pendingHeader = null;
+        receivedFds.closeAll();
+    }
+
+    /** I/O thread: the channel is closed and Netty has released the outbound frames. */
+    private void onInactive() {
+        closed = true;
+        flushOutbox(); // Netty refuses writes on a closed channel and releases them, closing their fds
+        if (delivering) {
+            // onClosed must come after the last onFrame, and the decode loop still uses the
+            // cumulation: finish once it has unwound.
+            closedPendingDelivery = true;
+        } else {
+            finishClose();
+        }
+    }
+
+    private void finishClose() {
+        if (closeNotified) {
+            return;
+        }
+        closeNotified = true;
+        failed = true;
+        releaseInbound();
+        CloseReason reason = closeReason.get();
+        if (reason == null) {
+            reason = new CloseReason(CloseReason.Kind.IO_ERROR, "channel closed");
+        }
+        try {
+            listener.onClosed(reason);
+        } catch (RuntimeException e) {
+            LOG.error("{}: listener.onClosed threw", describe(), e);
+        }
+    }
+}
