@@ -78,6 +78,7 @@ public final class BenchMain {
                     + " start the benchmark without taskset");
         }
         Map<String, String> machine = MachineInfo.collect(driverAffinity);
+        double loadAtStart = MachineInfo.loadOneMinute();
         CFloor floor = CFloor.compile(work);
         machine.put("c_compiler", floor.available() ? floor.compilerVersion() + " (cc -O2)" : "none: " + floor.unavailableReason());
         if (!floor.available()) {
@@ -137,8 +138,9 @@ public final class BenchMain {
         String pinningNote = "pinned: the measuring process starts under `taskset -c 0` and its child inherits the mask; "
                 + "unpinned: CPUs " + driverAffinity + ". Each run's `Cpus_allowed_list` of every thread of both "
                 + "processes is checked (see caveats for any mismatch).";
-        String md = Report.render(new Report.Input(mode, command, machine, pinningNote, figures, micro, microProblem,
-                targets, charts, notes, wall, MachineInfo.loadAverage()));
+        String busy = busyWarning(loadAtStart, MachineInfo.loadOneMinute());
+        String md = Report.render(new Report.Input(mode, command, machine, pinningNote, busy, figures, micro,
+                microProblem, targets, charts, notes, wall, MachineInfo.loadAverage()));
         Files.writeString(outDir.resolve("benchmarks.md"), md, StandardCharsets.UTF_8);
         Files.writeString(outDir.resolve("benchmarks.json"),
                 JsonReport.render(mode.name(), machine, figures, micro, targets), StandardCharsets.UTF_8);
@@ -153,6 +155,23 @@ public final class BenchMain {
             deleteTree(work);
         }
         return 0;
+    }
+
+    /**
+     * Other work on the machine shows up as long tails and inflated medians in every series.
+     * The ratios within the run stay more meaningful than the absolute numbers, but a reader
+     * must be told.
+     */
+    static String busyWarning(double loadAtStart, double loadAtEnd) {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        double worst = Math.max(loadAtStart, loadAtEnd);
+        if (Double.isNaN(worst) || worst < cpus) {
+            return null;
+        }
+        return String.format(Locale.ROOT, "The machine was busy with other work during this run (1-minute load "
+                + "average %.1f at start, %.1f at end, on %d CPUs). Expect inflated medians and long p99 tails in "
+                + "every series; compare ratios within this report rather than absolute numbers.",
+                loadAtStart, loadAtEnd, cpus);
     }
 
     private static String summary(RunOutcome o, List<Figure> fs) {

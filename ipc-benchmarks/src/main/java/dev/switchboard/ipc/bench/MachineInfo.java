@@ -48,6 +48,15 @@ public final class MachineInfo {
         }
     }
 
+    /** The 1-minute load average, or NaN where /proc cannot tell. */
+    public static double loadOneMinute() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
     /** The driver's own CPU list, the reference for what "unpinned" means on this machine. */
     public static String driverAffinity() {
         try {

@@ -26,12 +26,12 @@ public record Mode(String name,
     public static final int SCALE_PAYLOAD = 64;
 
     public static final Mode QUICK = new Mode("quick",
-            5_000, 10_000,
+            4_000, 6_000,
             List.of(20_000, 32, 4), 1, 5,
             5_000, 1, 5,
             1, 5,
             List.of(1, 8), 500, 1_500,
-            1, 1, 2, 1_000,
+            1, 1, 2, 500,
             Duration.ofMinutes(2));
 
     /** Seconds, not minutes: proves every series runs end to end. Its numbers mean nothing. */

@@ -15,7 +15,7 @@ public final class Report {
 
     /** Everything one report is made of. */
     public record Input(Mode mode, String command, Map<String, String> machine, String pinningNote,
-                        List<Figure> figures, List<MicroResult> micro, String microProblem,
+                        String busyWarning, List<Figure> figures, List<MicroResult> micro, String microProblem,
                         List<Targets.Verdict> targets, Set<String> charts, List<String> notes,
                         double wallSeconds, String loadAtEnd) {}
 
@@ -59,6 +59,10 @@ public final class Report {
         } else if (in.mode() == Mode.QUICK) {
             line("> Quick mode: few iterations and only some scale points. Use it to see that everything runs and "
                     + "for rough ratios; use `--full` for numbers to quote.");
+            line("");
+        }
+        if (in.busyWarning() != null) {
+            line("> **Warning:** " + in.busyWarning());
             line("");
         }
         line("| | |");

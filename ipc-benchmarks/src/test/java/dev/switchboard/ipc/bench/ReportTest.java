@@ -29,12 +29,13 @@ class ReportTest {
         List<Figure> fs = figures();
         Map<String, String> machine = new LinkedHashMap<>();
         machine.put("machine", "test box");
-        String md = Report.render(new Report.Input(Mode.QUICK, "java -jar x.jar", machine, "pinned: test", fs,
+        String md = Report.render(new Report.Input(Mode.QUICK, "java -jar x.jar", machine, "pinned: test", "busy box", fs,
                 List.of(), "not selected", Targets.evaluate(fs), Set.of(), List.of(), 1.0, "0.00"));
         assertTrue(md.contains("| (b) C socketpair + fork (floor) | 10.0 | 11.0 | — |"), md);
         assertTrue(md.contains("| (a) Switchboard message pipe | — | — | — |"), md);
         assertTrue(md.contains("not measured (switchboard, pinned): exit status 1: no \"transport\" \\| here [rtt_us 64 B]"), md);
         assertTrue(md.contains("| test box |"), md);
+        assertTrue(md.contains("> **Warning:** busy box"), md);
     }
 
     @Test
