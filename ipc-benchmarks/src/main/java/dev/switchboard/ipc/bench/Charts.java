@@ -122,7 +122,7 @@ public final class Charts {
 
     private static Figure find(List<Figure> figures, Series s, int size, boolean pinned) {
         for (Figure f : figures) {
-            if (f.series().equals(s.id) && f.metric().equals("rtt_us") && f.children() == null
+            if (f.series().equals(s.id) && !f.isPairedFloor() && f.metric().equals("rtt_us") && f.children() == null
                     && Integer.valueOf(size).equals(f.payloadBytes()) && Boolean.valueOf(pinned).equals(f.pinned())) {
                 return f;
             }

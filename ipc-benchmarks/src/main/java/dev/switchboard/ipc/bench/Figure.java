@@ -31,6 +31,14 @@ public record Figure(String series, String metric, Integer payloadBytes, Boolean
         return p50 != null;
     }
 
+    /** Extra key naming the series a C floor run was made for (see {@link Plan}). */
+    public static final String FLOOR_FOR = "floor_for";
+
+    /** A C floor run made right before one series, used for that series' ratio only. */
+    public boolean isPairedFloor() {
+        return extra.containsKey(FLOOR_FOR);
+    }
+
     public Figure withRatio(Double ratio) {
         return new Figure(series, metric, payloadBytes, pinned, children, p50, p99, samples, ratio, extra, problem);
     }

@@ -20,6 +20,9 @@ public final class Figures {
         String series = o.spec().series().id;
         ResultFile r = o.result();
         Map<String, Object> common = new LinkedHashMap<>();
+        if (o.spec().floorFor() != null) {
+            common.put(Figure.FLOOR_FOR, o.spec().floorFor().id);
+        }
         if (r != null) {
             common.put("affinity_parent", r.info("affinity_parent"));
             common.put("affinity_child", r.info("affinity_child"));
@@ -102,21 +105,29 @@ public final class Figures {
     }
 
     /**
-     * Adds {@code ratio_to_floor} (against the C floor) and, as an extra,
-     * {@code ratio_to_junixsocket} (the floor of a JVM stack on junixsocket) to every comparable
-     * figure measured in this same run.
+     * Adds {@code ratio_to_floor}: p50 over the p50 of the C floor run made right before this
+     * series' run (see {@link Plan}), or, where there is none, the section's floor run; the floor
+     * used goes into {@code floor_p50}. Adds {@code ratio_to_junixsocket} (the floor of a JVM
+     * stack on junixsocket) as an extra. Floors get no ratio.
      */
     public static List<Figure> withRatios(List<Figure> figures) {
         List<Figure> out = new ArrayList<>();
         for (Figure f : figures) {
-            Figure floor = find(figures, Series.C_FLOOR.id, f);
-            Figure jvmFloor = find(figures, Series.JUNIXSOCKET.id, f);
-            Figure g = f;
-            if (f.measured() && floor != null && floor.measured() && !f.series().equals(Series.C_FLOOR.id)) {
-                g = f.withRatio(f.p50() / floor.p50());
+            if (!f.measured() || f.series().equals(Series.C_FLOOR.id)) {
+                out.add(f);
+                continue;
             }
-            if (f.measured() && jvmFloor != null && jvmFloor.measured()
-                    && !f.series().equals(Series.JUNIXSOCKET.id) && !f.series().equals(Series.C_FLOOR.id)) {
+            Figure floor = pairedFloor(figures, f);
+            if (floor == null) {
+                floor = find(figures, Series.C_FLOOR.id, f);
+            }
+            Figure g = f;
+            if (floor != null && floor.measured()) {
+                g = f.withRatio(f.p50() / floor.p50());
+                g.extra().put("floor_p50", floor.p50());
+            }
+            Figure jvmFloor = find(figures, Series.JUNIXSOCKET.id, f);
+            if (jvmFloor != null && jvmFloor.measured() && !f.series().equals(Series.JUNIXSOCKET.id)) {
                 g.extra().put("ratio_to_junixsocket", f.p50() / jvmFloor.p50());
             }
             out.add(g);
@@ -124,10 +135,23 @@ public final class Figures {
         return out;
     }
 
-    /** The measured-or-not figure of {@code series} comparable to {@code like}, or null. */
+    private static Figure pairedFloor(List<Figure> figures, Figure f) {
+        for (Figure c : figures) {
+            if (c.series().equals(Series.C_FLOOR.id) && c.measured() && c.comparableTo(f)
+                    && f.series().equals(c.extra().get(Figure.FLOOR_FOR))) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The figure of {@code series} comparable to {@code like}, measured or not, or null. Paired
+     * floor runs are never returned: they belong to one series' ratio only.
+     */
     public static Figure find(List<Figure> figures, String series, Figure like) {
         for (Figure f : figures) {
-            if (f.series().equals(series) && f.comparableTo(like)) {
+            if (f.series().equals(series) && f.comparableTo(like) && !f.isPairedFloor()) {
                 return f;
             }
         }

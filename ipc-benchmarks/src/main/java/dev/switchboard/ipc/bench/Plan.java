@@ -7,19 +7,20 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The measuring processes of one run, in order. Within a section the floor and the series
- * compared with it run back to back in the same pinning mode, so that drift in the machine's
- * load over the run affects a ratio as little as possible.
+ * The measuring processes of one run, in order. On a shared, noisy machine the floor itself moves
+ * from one minute to the next, so every series gets its own C floor run immediately before it, in
+ * the same pinning mode, and its ratio is taken against that one. The section's first floor run
+ * is the one shown in the floor's own table row. A floor run takes well under a second.
  */
 public final class Plan {
 
     /** Sections that can be selected with --sections. */
     public static final List<String> SECTIONS = List.of("rtt", "stream", "fds", "setup", "scale", "jmh");
 
-    private static final List<Series> RTT_SERIES = List.of(Series.C_FLOOR, Series.JUNIXSOCKET, Series.SWITCHBOARD,
+    private static final List<Series> RTT_SERIES = List.of(Series.JUNIXSOCKET, Series.SWITCHBOARD,
             Series.JDK_UDS, Series.GRPC_UDS, Series.JEROMQ_IPC);
-    private static final List<Series> STREAM_SERIES = List.of(Series.C_FLOOR, Series.JUNIXSOCKET, Series.SWITCHBOARD);
-    private static final List<Series> FDS_SERIES = List.of(Series.C_FLOOR, Series.SWITCHBOARD);
+    private static final List<Series> STREAM_SERIES = List.of(Series.JUNIXSOCKET, Series.SWITCHBOARD);
+    private static final List<Series> FDS_SERIES = List.of(Series.SWITCHBOARD);
 
     private Plan() {}
 
@@ -30,44 +31,42 @@ public final class Plan {
     public static List<RunSpec> of(Mode m, Set<String> sections, Set<String> only) {
         List<RunSpec> runs = new ArrayList<>();
         if (sections.contains("rtt")) {
-            Workload w = Workload.rtt(Mode.RTT_SIZES, m.rttWarmup(), m.rttMeasured());
-            for (Pinning p : Pinning.values()) {
-                for (Series s : RTT_SERIES) {
-                    runs.add(RunSpec.of(s, w, p));
-                }
-            }
+            addPaired(runs, RTT_SERIES, Workload.rtt(Mode.RTT_SIZES, m.rttWarmup(), m.rttMeasured()));
         }
         if (sections.contains("stream")) {
-            Workload w = Workload.stream(Mode.STREAM_SIZES, m.streamBatches(), m.streamWarmup(), m.streamTrials());
-            for (Pinning p : Pinning.values()) {
-                for (Series s : STREAM_SERIES) {
-                    runs.add(RunSpec.of(s, w, p));
-                }
-            }
+            addPaired(runs, STREAM_SERIES,
+                    Workload.stream(Mode.STREAM_SIZES, m.streamBatches(), m.streamWarmup(), m.streamTrials()));
         }
         if (sections.contains("fds")) {
-            Workload w = Workload.fds(m.fdsBatch(), m.fdsWarmup(), m.fdsTrials());
-            for (Pinning p : Pinning.values()) {
-                for (Series s : FDS_SERIES) {
-                    runs.add(RunSpec.of(s, w, p));
-                }
-            }
+            addPaired(runs, FDS_SERIES, Workload.fds(m.fdsBatch(), m.fdsWarmup(), m.fdsTrials()));
         }
         if (sections.contains("setup")) {
             Workload w = Workload.setup(m.setupWarmup(), m.setupMeasured());
             for (Pinning p : Pinning.values()) {
-                runs.add(new RunSpec(Series.SWITCHBOARD, PeerMain.SETUP, w, p));
+                runs.add(RunSpec.special(Series.SWITCHBOARD, PeerMain.SETUP, w, p));
             }
         }
         if (sections.contains("scale")) {
             for (int n : m.scaleChildren()) {
                 Workload w = Workload.scale(n, Mode.SCALE_PAYLOAD, m.scaleWarmupMillis(), m.scaleWindowMillis());
-                runs.add(new RunSpec(Series.SWITCHBOARD, PeerMain.SCALE, w, Pinning.UNPINNED));
+                runs.add(RunSpec.special(Series.SWITCHBOARD, PeerMain.SCALE, w, Pinning.UNPINNED));
             }
         }
         if (!only.isEmpty()) {
-            runs.removeIf(r -> !only.contains(r.series().id));
+            runs.removeIf(r -> !only.contains(r.series().id)
+                    || (r.floorFor() != null && !only.contains(r.floorFor().id)));
         }
         return runs;
+    }
+
+    /** The section's floor, then each series preceded by a floor run of its own. */
+    private static void addPaired(List<RunSpec> runs, List<Series> series, Workload w) {
+        for (Pinning p : Pinning.values()) {
+            runs.add(RunSpec.of(Series.C_FLOOR, w, p));
+            for (Series s : series) {
+                runs.add(RunSpec.floorFor(s, w, p));
+                runs.add(RunSpec.of(s, w, p));
+            }
+        }
     }
 }

@@ -95,12 +95,13 @@ public final class Report {
             return;
         }
         line("Median and p99 of single round trips (the parent sends the payload, the child answers with as many bytes). "
-                + "× floor = median / the C floor's median at the same size and pinning in this run; lower is better.");
+                + "× floor = median / the median of the C floor run made right before this series (same size and "
+                + "pinning; its median in brackets); lower is better. The floor's own row is the section's first floor run.");
         line("");
         for (int size : Mode.RTT_SIZES) {
             line("### " + size(size));
             line("");
-            line("| series | pinned p50 µs | pinned p99 µs | × floor | unpinned p50 µs | unpinned p99 µs | × floor |");
+            line("| series | pinned p50 µs | pinned p99 µs | × floor (its p50) | unpinned p50 µs | unpinned p99 µs | × floor (its p50) |");
             line("|---|---:|---:|---:|---:|---:|---:|");
             for (Series s : Series.values()) {
                 Figure p = find(s, "rtt_us", size, true, null);
@@ -123,7 +124,8 @@ public final class Report {
             return;
         }
         line("The parent writes a batch of messages, the child reads all of it and answers with one byte; each timed "
-                + "batch gives one rate. Median over the batches; × floor = median / the C floor's median; higher is better.");
+                + "batch gives one rate. Median over the batches; × floor = median / the median of the C floor run made "
+                + "right before this series (in brackets); higher is better.");
         line("");
         for (int size : Mode.STREAM_SIZES) {
             String metric = size <= 4096 ? "msgs_per_s" : "gib_per_s";
@@ -149,7 +151,8 @@ public final class Report {
     }
 
     private void rateTable(String metric, int size, String unit) {
-        line("| series | pinned median " + unit + " | × floor | unpinned median " + unit + " | × floor | batches (size) |");
+        line("| series | pinned median " + unit + " | × floor (its median) | unpinned median " + unit
+                + " | × floor (its median) | batches (size) |");
         line("|---|---:|---:|---:|---:|---:|");
         for (Series s : Series.values()) {
             Figure p = find(s, metric, size, true, null);
@@ -250,6 +253,9 @@ public final class Report {
                 + "Warm-up iterations (" + in.mode().rttWarmup() + " round trips per size, " + in.mode().streamWarmup()
                 + " batch(es) per stream size) run first and are discarded; then " + in.mode().rttMeasured()
                 + " timed round trips per size, " + in.mode().streamTrials() + " timed batches per stream size.");
+        line("- The machine's load drifts, and the floor with it, so each series' ratio uses a C floor run made "
+                + "immediately before that series, in the same pinning mode. Those extra floor runs are in "
+                + "benchmarks.json with `floor_for` naming the series; the floor used is in each figure's `floor_p50`.");
         line("- Percentiles are nearest-rank on the raw samples (no interpolation, no histogram buckets), computed by "
                 + "the driver for every series with the same code, the C floor included.");
         line("- (b) is a C program compiled at run time with `cc -O2`: socketpair(AF_UNIX, SOCK_STREAM) and fork, "
@@ -266,7 +272,10 @@ public final class Report {
                 + "`read`, exactly the public API. The C floor and byte streams copy into the caller's buffer; a "
                 + "Switchboard read hands over the message's own array instead.");
         line("- Pinned: the measuring process starts under `taskset -c 0` and its child inherits the mask; the "
-                + "report only calls a run pinned after reading `Cpus_allowed_list` of every thread of both processes.");
+                + "report only calls a run pinned after reading `Cpus_allowed_list` of every thread of both processes. "
+                + "Unpinned numbers depend on where the scheduler happens to place the two processes (a wake-up on the "
+                + "same CPU is a context switch, across CPUs an inter-processor interrupt, which is slow on many VMs), "
+                + "so they can jump between runs and even between sizes of one run; pinned ratios are the stable ones.");
         line("- Nothing here asserts a speed; the module's tests check the statistics and report code only.");
         line("");
     }
@@ -333,7 +342,7 @@ public final class Report {
 
     private Figure find(Series s, String metric, Integer size, boolean pinned, Integer children) {
         for (Figure f : in.figures()) {
-            if (f.series().equals(s.id) && f.metric().equals(metric)
+            if (f.series().equals(s.id) && !f.isPairedFloor() && f.metric().equals(metric)
                     && java.util.Objects.equals(size, f.payloadBytes())
                     && Boolean.valueOf(pinned).equals(f.pinned())
                     && java.util.Objects.equals(children, f.children())) {
@@ -354,11 +363,17 @@ public final class Report {
         return f.metric().endsWith("_per_s") && !f.metric().equals("gib_per_s") ? grouped(v) : fixed(v);
     }
 
+    /** The ratio and, in brackets, the floor it was taken against, so that floor drift is visible. */
     private static String ratio(Figure f) {
         if (f == null || f.ratioToFloor() == null) {
             return NONE;
         }
-        return String.format(Locale.ROOT, "%.2f×", f.ratioToFloor());
+        String r = String.format(Locale.ROOT, "%.2f×", f.ratioToFloor());
+        if (f.extra().get("floor_p50") instanceof Double floor) {
+            boolean rate = f.metric().endsWith("_per_s") && !f.metric().equals("gib_per_s");
+            r += " (" + (rate ? grouped(floor) : fixed(floor)) + ")";
+        }
+        return r;
     }
 
     /** Three significant digits at most, never scientific notation. */

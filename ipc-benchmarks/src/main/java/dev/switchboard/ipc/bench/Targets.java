@@ -22,8 +22,7 @@ public final class Targets {
         List<Verdict> out = new ArrayList<>();
         for (Pinning p : Pinning.values()) {
             Figure sb = get(figures, Series.SWITCHBOARD, "rtt_us", RTT_SIZE, p);
-            Figure floor = get(figures, Series.C_FLOOR, "rtt_us", RTT_SIZE, p);
-            out.add(ratioVerdict("Switchboard 64 B RTT ≤ 1.3× C floor", p, sb, floor, 1.3, true, "%.2f×"));
+            out.add(floorVerdict("Switchboard 64 B RTT ≤ 1.3× C floor", p, sb, 1.3, true, "%.2f×", 1));
         }
         for (Pinning p : Pinning.values()) {
             Figure grpc = get(figures, Series.GRPC_UDS, "rtt_us", RTT_SIZE, p);
@@ -33,24 +32,31 @@ public final class Targets {
         }
         for (Pinning p : Pinning.values()) {
             Figure sb = get(figures, Series.SWITCHBOARD, "gib_per_s", BANDWIDTH_SIZE, p);
-            Figure floor = get(figures, Series.C_FLOOR, "gib_per_s", BANDWIDTH_SIZE, p);
-            out.add(ratioVerdict("1 MiB bandwidth ≥ 60% of C floor", p, sb, floor, 0.6, false, "%.0f%%", 100));
+            out.add(floorVerdict("1 MiB bandwidth ≥ 60% of C floor", p, sb, 0.6, false, "%.0f%%", 100));
         }
         out.add(threadsVerdict(figures));
         return out;
     }
 
-    private static Verdict ratioVerdict(String target, Pinning p, Figure num, Figure den, double bound,
-                                        boolean atMost, String format) {
-        return ratioVerdict(target, p, num, den, bound, atMost, format, 1);
+    /** Uses the figure's own ratio, i.e. against the floor run paired with it (see {@link Plan}). */
+    private static Verdict floorVerdict(String target, Pinning p, Figure f, double bound, boolean atMost,
+                                        String format, double displayScale) {
+        if (f == null || f.ratioToFloor() == null) {
+            return new Verdict(target, p.label(), "-", "not measured" + reason(f, null));
+        }
+        return verdict(target, p, f.ratioToFloor(), bound, atMost, format, displayScale);
     }
 
     private static Verdict ratioVerdict(String target, Pinning p, Figure num, Figure den, double bound,
-                                        boolean atMost, String format, double displayScale) {
+                                        boolean atMost, String format) {
         if (num == null || den == null || !num.measured() || !den.measured()) {
             return new Verdict(target, p.label(), "-", "not measured" + reason(num, den));
         }
-        double r = num.p50() / den.p50();
+        return verdict(target, p, num.p50() / den.p50(), bound, atMost, format, 1);
+    }
+
+    private static Verdict verdict(String target, Pinning p, double r, double bound, boolean atMost, String format,
+                                   double displayScale) {
         boolean met = atMost ? r <= bound : r >= bound;
         return new Verdict(target, p.label(), String.format(Locale.ROOT, format, r * displayScale), met ? "met" : "not met");
     }
@@ -105,7 +111,7 @@ public final class Targets {
 
     private static Figure get(List<Figure> figures, Series s, String metric, int size, Pinning p) {
         for (Figure f : figures) {
-            if (f.series().equals(s.id) && f.metric().equals(metric) && f.children() == null
+            if (f.series().equals(s.id) && !f.isPairedFloor() && f.metric().equals(metric) && f.children() == null
                     && Integer.valueOf(size).equals(f.payloadBytes()) && Boolean.valueOf(p.pinned).equals(f.pinned())) {
                 return f;
             }

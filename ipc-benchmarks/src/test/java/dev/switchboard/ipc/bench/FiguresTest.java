@@ -42,6 +42,24 @@ class FiguresTest {
     }
 
     @Test
+    void aSeriesIsComparedWithTheFloorRunMadeRightBeforeIt() {
+        ResultFile slowFloor = new ResultFile().samples("rtt_ns@64", new long[] {20_000, 20_000, 20_000});
+        List<Figure> all = new ArrayList<>();
+        all.addAll(Figures.of(rtt(Series.C_FLOOR, Pinning.UNPINNED, 10_000, 10_000, 10_000)));
+        all.addAll(Figures.of(new RunOutcome(RunSpec.floorFor(Series.SWITCHBOARD, RTT, Pinning.UNPINNED), slowFloor,
+                null, true, 1)));
+        all.addAll(Figures.of(rtt(Series.SWITCHBOARD, Pinning.UNPINNED, 26_000, 26_000, 26_000)));
+        all.addAll(Figures.of(rtt(Series.JUNIXSOCKET, Pinning.UNPINNED, 12_000, 12_000, 12_000)));
+        all = Figures.withRatios(all);
+
+        Figure sb = find(all, Series.SWITCHBOARD, false);
+        assertEquals(1.3, sb.ratioToFloor(), 1e-9, "against its own floor run (20 µs), not the section's (10 µs)");
+        assertEquals(20.0, sb.extra().get("floor_p50"));
+        assertEquals(1.2, find(all, Series.JUNIXSOCKET, false).ratioToFloor(), 1e-9, "no floor run of its own");
+        assertEquals(10.0, Figures.find(all, Series.C_FLOOR.id, sb).p50(), "the floor row is the section's run");
+    }
+
+    @Test
     void aFailedRunStillYieldsItsFiguresWithTheReason() {
         RunOutcome failed = new RunOutcome(RunSpec.of(Series.GRPC_UDS, Workload.rtt(List.of(64, 4096), 0, 3),
                 Pinning.PINNED), null, "exit status 1: boom", false, 1);
