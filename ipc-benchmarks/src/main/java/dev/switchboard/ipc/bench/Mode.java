@@ -26,7 +26,7 @@ public record Mode(String name,
     public static final int SCALE_PAYLOAD = 64;
 
     public static final Mode QUICK = new Mode("quick",
-            4_000, 6_000,
+            3_000, 5_000,
             List.of(20_000, 32, 4), 1, 5,
             5_000, 1, 5,
             1, 5,
