@@ -287,6 +287,10 @@ public final class Report {
             byRun.put(note, new ArrayList<>());
         }
         for (Figure f : in.figures()) {
+            String beatsFloor = belowFloor(f);
+            if (beatsFloor != null) {
+                byRun.put(beatsFloor, new ArrayList<>());
+            }
             if (f.problem() == null) {
                 continue;
             }
@@ -309,6 +313,23 @@ public final class Report {
             line("- " + cell(e.getKey()) + what);
         }
         line("");
+    }
+
+    /**
+     * A round trip faster than the floor means the two runs did not see the same machine, most
+     * often because an unpinned floor run had its processes woken across CPUs and the series did
+     * not. The number stays; the reader is told not to trust that ratio.
+     */
+    private static String belowFloor(Figure f) {
+        if (!f.metric().equals("rtt_us") || f.ratioToFloor() == null || f.ratioToFloor() >= 0.8) {
+            return null;
+        }
+        String where = f.series() + " " + size(f.payloadBytes()) + " " + (Boolean.TRUE.equals(f.pinned()) ? "pinned" : "unpinned");
+        String why = Boolean.TRUE.equals(f.pinned())
+                ? "the floor run was disturbed"
+                : "the scheduler placed the floor's two processes differently (e.g. woken across CPUs) from this series'";
+        return String.format(Locale.ROOT, "caveat (%s): faster than its floor run (%.2f×), so %s; do not read this ratio "
+                + "as overhead", where, f.ratioToFloor(), why);
     }
 
     /**

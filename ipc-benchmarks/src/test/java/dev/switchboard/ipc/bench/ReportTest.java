@@ -39,6 +39,20 @@ class ReportTest {
     }
 
     @Test
+    void aSeriesFasterThanItsFloorIsFlagged() {
+        Workload w = Workload.rtt(List.of(64), 0, 1);
+        List<Figure> fs = new ArrayList<>();
+        fs.addAll(Figures.of(new RunOutcome(RunSpec.of(Series.C_FLOOR, w, Pinning.UNPINNED),
+                new ResultFile().samples("rtt_ns@64", new long[] {60_000}), null, true, 1)));
+        fs.addAll(Figures.of(new RunOutcome(RunSpec.of(Series.JUNIXSOCKET, w, Pinning.UNPINNED),
+                new ResultFile().samples("rtt_ns@64", new long[] {5_000}), null, true, 1)));
+        fs = Figures.withRatios(fs);
+        String md = Report.render(new Report.Input(Mode.QUICK, "x", Map.of(), "p", null, fs, List.of(), null,
+                List.of(), Set.of(), List.of(), 1.0, "0"));
+        assertTrue(md.contains("caveat (junixsocket 64 B unpinned): faster than its floor run (0.08×)"), md);
+    }
+
+    @Test
     void jsonHasTheFieldsTheIssueAsksFor() {
         String json = JsonReport.render("quick", Map.of("machine", "box"), figures(), List.of(),
                 List.of(new Targets.Verdict("t", "pinned", "-", "not measured")));
