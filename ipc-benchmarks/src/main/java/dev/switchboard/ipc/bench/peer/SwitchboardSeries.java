@@ -28,8 +28,11 @@ final class SwitchboardSeries implements PeerSeries {
     static final String NAME = "switchboard";
     static final String PIPE = "bench";
 
-    /** Generous: a pinned, loaded machine can stall a JVM for seconds; a hang still ends the run. */
-    static final Duration WAIT = Duration.ofSeconds(60);
+    /**
+     * Generous (a pinned, loaded machine can stall a JVM for seconds) but short enough that a
+     * lost message costs a quick run little: the run then fails with this as its reason.
+     */
+    static final Duration WAIT = Duration.ofSeconds(20);
 
     private static final byte[] ONE_BYTE = {'F'};
 
