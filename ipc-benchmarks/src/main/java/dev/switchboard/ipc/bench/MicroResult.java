@@ -1,0 +1,10 @@
+package dev.switchboard.ipc.bench;
+
+/**
+ * One JMH result. JMH's average-time mode gives a mean and a 99.9% confidence half-width, not
+ * percentiles, so these are kept apart from {@link Figure} rather than dressed up as a median.
+ *
+ * @param benchmark class and method, e.g. {@code FrameCodecBenchmark.encode}
+ * @param error half-width of JMH's 99.9% confidence interval, NaN with too few iterations
+ */
+public record MicroResult(String benchmark, int payloadBytes, double mean, double error, String unit) {}
