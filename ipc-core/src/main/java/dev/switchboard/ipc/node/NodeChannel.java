@@ -192,38 +192,34 @@ public final class NodeChannel implements FrameChannel.Listener {
 
     /** A message from this channel is now queued for the application. */
     void received(long bytes, int handles) {
-        boolean pause = false;
         flow.lock();
         try {
             inboundBytes += bytes;
             inboundHandles += handles;
             if (!readPaused && (inboundBytes > INBOUND_HIGH_BYTES || inboundHandles > INBOUND_HIGH_HANDLES)) {
-                readPaused = pause = true;
+                readPaused = true;
+                // Applied under the lock that decided it: pause (I/O thread) and resume (reader
+                // thread) must reach the transport in the order they were decided, or a resume
+                // could overtake its pause and leave the channel paused for good.
+                frames().setReadPaused(true);
             }
         } finally {
             flow.unlock();
-        }
-        if (pause) {
-            frames().setReadPaused(true);
         }
     }
 
     /** ...and has been read, forwarded or dropped. */
     void consumed(long bytes, int handles) {
-        boolean resume = false;
         flow.lock();
         try {
             inboundBytes -= bytes;
             inboundHandles -= handles;
             if (readPaused && inboundBytes <= INBOUND_HIGH_BYTES / 2 && inboundHandles <= INBOUND_HIGH_HANDLES / 2) {
                 readPaused = false;
-                resume = true;
+                frames().setReadPaused(false);
             }
         } finally {
             flow.unlock();
-        }
-        if (resume) {
-            frames().setReadPaused(false);
         }
     }
 

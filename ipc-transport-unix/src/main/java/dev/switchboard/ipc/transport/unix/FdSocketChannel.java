@@ -8,6 +8,7 @@ import io.netty.util.concurrent.FastThreadLocal;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.IOException;
+import java.util.concurrent.locks.ReentrantLock;
 import java.nio.ByteBuffer;
 import org.newsclub.net.unix.AFUNIXSocketChannel;
 
@@ -139,8 +140,43 @@ final class FdSocketChannel extends NioSocketChannel {
 
     // ---------------------------------------------------------------- writing
 
+    /**
+     * Held by whoever writes to the socket: the I/O thread in {@link #doWrite}, or a sender on its
+     * own thread in {@link #writeDirect}. The sender writes only when nothing is queued, so frames
+     * keep their order either way.
+     */
+    final ReentrantLock writeLock = new ReentrantLock();
+
+    /**
+     * Writes as much of {@code frame} as the socket takes now, from the calling thread, fds on the
+     * first byte. The caller holds {@link #writeLock} and has checked that nothing is queued.
+     *
+     * @return bytes written
+     */
+    int writeDirect(OutboundFrame frame) throws IOException {
+        int total = 0;
+        while (frame.remaining() > 0) {
+            int n = frame.hasUnsentFds() ? writeWithFds(frame) : socket.write(frame.unwritten());
+            if (n <= 0) {
+                break;
+            }
+            frame.advance(n);
+            total += n;
+        }
+        return total;
+    }
+
     @Override
     protected void doWrite(ChannelOutboundBuffer in) throws Exception {
+        writeLock.lock();
+        try {
+            doWriteLocked(in);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private void doWriteLocked(ChannelOutboundBuffer in) throws Exception {
         try {
             for (int spins = config().getWriteSpinCount(); spins > 0; spins--) {
                 Object msg = in.current();

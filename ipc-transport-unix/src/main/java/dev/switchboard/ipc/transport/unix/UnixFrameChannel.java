@@ -194,6 +194,9 @@ public final class UnixFrameChannel implements FrameChannel {
             return;
         }
         OutboundFrame frame = OutboundFrame.encode(channel.alloc(), body, hs, limits, ops, this);
+        if (tryWriteDirect(frame)) {
+            return;
+        }
         if (queuedBytes.addAndGet(frame.length()) > HIGH_WATER_BYTES && backedUp.compareAndSet(false, true)) {
             // The I/O thread may have drained below the low-water mark before the flag was set,
             // finding nothing backed up: check again so that onWritable is not lost.
@@ -207,6 +210,48 @@ public final class UnixFrameChannel implements FrameChannel {
             flushOutbox();
         } else if (flushScheduled.compareAndSet(false, true)) {
             channel.eventLoop().execute(flushOutbox);
+        }
+    }
+
+    /**
+     * The fast path: with nothing queued, a sender writes on its own thread instead of waking the
+     * I/O thread, which saves a thread hand-off per message. Whatever the socket does not take
+     * at once is queued (still under the write lock, so no later frame can overtake it) and the
+     * I/O thread finishes it.
+     *
+     * @return true when the frame was written or queued here
+     */
+    private boolean tryWriteDirect(OutboundFrame frame) {
+        if (closed || queuedBytes.get() != 0 || !channel.isRegistered() || channel.eventLoop().inEventLoop() || !channel.isActive()
+                || !channel.writeLock.tryLock()) {
+            return false;
+        }
+        try {
+            if (queuedBytes.get() != 0 || !outbox.isEmpty()) {
+                return false;
+            }
+            try {
+                channel.writeDirect(frame);
+            } catch (IOException e) {
+                // junixsocket has closed the socket under Netty (EPIPE, ECONNRESET): Netty would
+                // fail later writes without ever closing the channel, so close it here
+                writeFailed(e);
+                frame.release();
+                channel.close();
+                return true;
+            }
+            if (frame.remaining() == 0) {
+                frame.release(); // fds are sent, bytes are out: nothing left to own
+                return true;
+            }
+            queuedBytes.addAndGet(frame.remaining());
+            outbox.add(frame);
+            if (flushScheduled.compareAndSet(false, true)) {
+                channel.eventLoop().execute(flushOutbox);
+            }
+            return true;
+        } finally {
+            channel.writeLock.unlock();
         }
     }
 
