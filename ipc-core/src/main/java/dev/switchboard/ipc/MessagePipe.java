@@ -52,6 +52,10 @@ public final class MessagePipe implements Handle {
     private final AtomicBoolean draining = new AtomicBoolean();
     /** Writes made before an invitation connected this end; null once connected. Guarded by sendLock. */
     private List<Message> unsent;
+    /** Payload bytes in {@link #unsent}; writers wait while it is above the channel's limit. */
+    private long unsentBytes;
+    /** Same bound as a channel's outbound queue: connecting flushes at most this much at once. */
+    private static final long UNSENT_HIGH_BYTES = 16L << 20;
     // guarded by this
     private boolean closed;
     private boolean moved;
@@ -93,6 +97,8 @@ public final class MessagePipe implements Handle {
         synchronized (sendLock) {
             List<Message> queued = unsent;
             unsent = null;
+            unsentBytes = 0;
+            sendLock.notifyAll();
             if (queued != null) {
                 for (Message m : queued) {
                     try {
@@ -112,6 +118,7 @@ public final class MessagePipe implements Handle {
         synchronized (sendLock) {
             dropped = unsent;
             unsent = null;
+            sendLock.notifyAll();
         }
         if (dropped == null) {
             return;
@@ -154,7 +161,15 @@ public final class MessagePipe implements Handle {
             }
         }
         synchronized (sendLock) {
+            while (unsent != null && unsentBytes > UNSENT_HIGH_BYTES && !Thread.currentThread().isInterrupted()) {
+                try {
+                    sendLock.wait(50); // until the invitation connects (or fails)
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             if (unsent != null) {
+                unsentBytes += message.bytes().length;
                 // ownership moves now, as it would on a connected pipe: the caller's objects go invalid
                 List<PlatformHandle> hs = new ArrayList<>();
                 for (PlatformHandle h : message.takeHandles()) {
@@ -332,6 +347,7 @@ public final class MessagePipe implements Handle {
         synchronized (sendLock) {
             dropped = unsent;
             unsent = null;
+            sendLock.notifyAll();
         }
         synchronized (this) {
             if (closed || moved) {

@@ -9,6 +9,7 @@ import dev.switchboard.ipc.wire.FrameHeader;
 import dev.switchboard.ipc.wire.Limits;
 import dev.switchboard.ipc.wire.ProtocolException;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
@@ -165,6 +166,10 @@ public final class UnixFrameChannel implements FrameChannel {
     }
 
     private void start() {
+        // Netty 4.2's default (adaptive) allocator does not pool buffers of a megabyte and more: a
+        // large frame would cost a fresh, zeroed direct buffer on both sides. The pooled one keeps
+        // them in 4 MiB chunks (larger frames still go unpooled).
+        channel.config().setAllocator(PooledByteBufAllocator.DEFAULT);
         channel.pipeline().addLast("switchboard-frames", new Inbound());
         // register() picks the loop synchronously, so send() and close() work as soon as this returns;
         // their tasks queue behind the registration.
