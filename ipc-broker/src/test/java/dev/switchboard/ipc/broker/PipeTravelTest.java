@@ -215,7 +215,6 @@ class PipeTravelTest {
             assertEquals(300, GraphSupport.field(heldA, "count"), heldA);
             assertEquals(300, GraphSupport.field(heldC, "first"), heldC);
             assertEquals(1500, GraphSupport.field(heldC, "count"), heldC);
-            assertTrue(writtenWhenBack < n, "p was still writing when q came back");
 
             // the rest, read here from q
             for (int i = 1800; i < n; i++) {
