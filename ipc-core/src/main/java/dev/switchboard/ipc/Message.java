@@ -1,62 +1,92 @@
 package dev.switchboard.ipc;
 
+import dev.switchboard.ipc.node.NodeController;
+import dev.switchboard.ipc.wire.Id128;
 import dev.switchboard.ipc.wire.Limits;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * Bytes plus an ordered list of OS handles, the unit a {@link MessagePipe} carries.
+ * Bytes plus handles: OS handles ({@link PlatformHandle}, e.g. file descriptors) and message pipe
+ * ends ({@link MessagePipe}). The unit a {@link MessagePipe} carries.
  *
- * <p>A message owns its handles. Writing it to a pipe moves them to the pipe; a message you
- * read owns the handles that arrived with it, and {@link #close()} closes whichever of them you
- * did not {@link #takeHandles() take}. The payload array is not copied: do not change it after
- * writing.
+ * <p>A message owns what it carries. Writing it to a pipe moves everything to the receiver; a
+ * message you read owns what arrived with it, and {@link #close()} closes whatever you did not
+ * take. Each kind keeps its order: the n-th OS handle written is the n-th read, and likewise for
+ * pipes. The payload array is not copied: do not change it after writing.
  */
 public final class Message implements AutoCloseable {
 
-    /** Handles one message may carry. */
+    /** OS handles one message may carry. */
     public static final int MAX_HANDLES = Limits.HANDLE_CAP;
+    /** Pipe ends one message may carry. */
+    public static final int MAX_PIPES = 64;
 
     private static final byte[] EMPTY = new byte[0];
 
     private final byte[] payload;
     private final List<PlatformHandle> handles;
+    private final List<MessagePipe> pipes;
+    private final Id128 sourceNode;
 
-    private Message(byte[] payload, List<PlatformHandle> handles) {
+    private Message(byte[] payload, List<PlatformHandle> handles, List<MessagePipe> pipes, Id128 sourceNode) {
         this.payload = payload;
         this.handles = handles;
+        this.pipes = pipes;
+        this.sourceNode = sourceNode;
     }
 
     /**
-     * @throws IllegalArgumentException with more than {@link #MAX_HANDLES} handles
+     * @param handles {@link PlatformHandle}s and {@link MessagePipe} ends, in any mix
+     * @throws IllegalArgumentException with more than {@link #MAX_HANDLES} OS handles or
+     *     {@link #MAX_PIPES} pipes, or a handle that is closed or already moved
      */
-    public static Message of(byte[] payload, PlatformHandle... handles) {
-        return of(payload, Arrays.asList(handles));
+    public static Message of(byte[] payload, Handle... handles) {
+        return of(payload, List.of(handles));
     }
 
-    public static Message of(byte[] payload, List<PlatformHandle> handles) {
+    public static Message of(byte[] payload, List<? extends Handle> handles) {
         Objects.requireNonNull(payload, "payload");
-        if (handles.size() > MAX_HANDLES) {
-            throw new IllegalArgumentException("a message carries at most " + MAX_HANDLES
-                    + " handles (one sendmsg can deliver no more to a Java reader); got " + handles.size()
-                    + ". Send the rest in further messages.");
-        }
-        for (PlatformHandle h : handles) {
-            if (h == null || !h.isValid()) {
-                throw new IllegalArgumentException("handle is null, closed or released: " + h);
+        List<PlatformHandle> os = new ArrayList<>();
+        List<MessagePipe> ps = new ArrayList<>();
+        for (Handle h : handles) {
+            if (h instanceof PlatformHandle p) {
+                if (!p.isValid()) {
+                    throw new IllegalArgumentException("handle is closed or released: " + p);
+                }
+                os.add(p);
+            } else if (h instanceof MessagePipe m) {
+                if (!m.isTransferable()) {
+                    throw new IllegalArgumentException(m + " is closed, moved, or not connected yet");
+                }
+                ps.add(m);
+            } else {
+                throw new IllegalArgumentException("null handle");
             }
         }
-        return new Message(payload, new ArrayList<>(handles));
+        if (os.size() > MAX_HANDLES) {
+            throw new IllegalArgumentException("a message carries at most " + MAX_HANDLES
+                    + " OS handles (one sendmsg can deliver no more to a Java reader); got " + os.size()
+                    + ". Send the rest in further messages.");
+        }
+        if (ps.size() > MAX_PIPES) {
+            throw new IllegalArgumentException("a message carries at most " + MAX_PIPES + " pipe ends; got " + ps.size());
+        }
+        return new Message(payload, os, ps, null);
     }
 
     public static Message of(byte[] payload) {
-        return new Message(payload, new ArrayList<>(0));
+        return new Message(payload, new ArrayList<>(0), new ArrayList<>(0), null);
     }
 
     public static Message empty() {
         return of(EMPTY);
+    }
+
+    /** A message that arrived from {@code sourceNode}. */
+    static Message received(byte[] payload, List<PlatformHandle> handles, List<MessagePipe> pipes, Id128 sourceNode) {
+        return new Message(payload, new ArrayList<>(handles), new ArrayList<>(pipes), sourceNode);
     }
 
     /** The payload, not copied. */
@@ -64,45 +94,74 @@ public final class Message implements AutoCloseable {
         return payload;
     }
 
-    public int handleCount() {
-        synchronized (handles) {
-            return handles.size();
+    public synchronized int handleCount() {
+        return handles.size();
+    }
+
+    /** The OS handles, still owned by this message. */
+    public synchronized List<PlatformHandle> handles() {
+        return List.copyOf(handles);
+    }
+
+    /** Moves every OS handle to the caller, in order. */
+    public synchronized List<PlatformHandle> takeHandles() {
+        List<PlatformHandle> taken = List.copyOf(handles);
+        handles.clear();
+        return taken;
+    }
+
+    /** Moves one OS handle to the caller. */
+    public synchronized PlatformHandle takeHandle(int index) {
+        return handles.remove(index);
+    }
+
+    public synchronized int pipeCount() {
+        return pipes.size();
+    }
+
+    /** The pipe ends, still owned by this message. */
+    public synchronized List<MessagePipe> pipes() {
+        return List.copyOf(pipes);
+    }
+
+    /** Moves every pipe end to the caller, in order. */
+    public synchronized List<MessagePipe> takePipes() {
+        List<MessagePipe> taken = List.copyOf(pipes);
+        pipes.clear();
+        return taken;
+    }
+
+    /** Moves one pipe end to the caller. */
+    public synchronized MessagePipe takePipe(int index) {
+        return pipes.remove(index);
+    }
+
+    /**
+     * Says that this message, received from another process, is bad (malformed, or asking for
+     * what that process must not ask). The process error handler of the invitation that brought
+     * the sender's process into the graph is called with {@code reason}; that handler usually
+     * kills the sender. Does nothing for a message written in this process.
+     */
+    public void reportBadMessage(String reason) {
+        Objects.requireNonNull(reason, "reason");
+        if (sourceNode != null) {
+            NodeController.get().reportBadMessage(sourceNode, reason);
         }
     }
 
-    /** The handles, still owned by this message. */
-    public List<PlatformHandle> handles() {
-        synchronized (handles) {
-            return List.copyOf(handles);
-        }
-    }
-
-    /** Moves every handle to the caller, in order; the message then holds none. */
-    public List<PlatformHandle> takeHandles() {
-        synchronized (handles) {
-            List<PlatformHandle> taken = List.copyOf(handles);
-            handles.clear();
-            return taken;
-        }
-    }
-
-    /** Moves one handle to the caller. */
-    public PlatformHandle takeHandle(int index) {
-        synchronized (handles) {
-            return handles.remove(index);
-        }
-    }
-
-    /** Closes the handles still owned by this message. */
+    /** Closes the handles and pipe ends still owned by this message. */
     @Override
     public void close() {
         for (PlatformHandle h : takeHandles()) {
             h.close();
         }
+        for (MessagePipe p : takePipes()) {
+            p.close();
+        }
     }
 
     @Override
     public String toString() {
-        return "Message(" + payload.length + " bytes, " + handleCount() + " handles)";
+        return "Message(" + payload.length + " bytes, " + handleCount() + " handles, " + pipeCount() + " pipes)";
     }
 }

@@ -1,9 +1,13 @@
 package dev.switchboard.ipc;
 
-import dev.switchboard.ipc.node.Endpoint;
-import dev.switchboard.ipc.node.PeerClosedException;
-import dev.switchboard.ipc.node.RawMessage;
-import dev.switchboard.ipc.spi.HandleOps;
+import dev.switchboard.ipc.node.NodeController;
+import dev.switchboard.ipc.node.PipePayload;
+import dev.switchboard.ipc.ports.PortException;
+import dev.switchboard.ipc.ports.PortPair;
+import dev.switchboard.ipc.ports.PortRef;
+import dev.switchboard.ipc.ports.PortStatus;
+import dev.switchboard.ipc.ports.ReceivedMessage;
+import dev.switchboard.ipc.ports.SendResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,16 +20,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One end of a message pipe: an ordered, reliable channel of {@link Message}s to the other end,
- * which usually lives in another process.
+ * which may live in this process or any other process of the graph. An end is itself a
+ * {@link Handle}: put it in a message and it moves to the receiver, while its peer keeps talking
+ * to it, without losing or reordering a message.
  *
  * <p>Read either by calling {@link #read(Duration)} or by setting a {@link Listener}, which gets
  * every message in order, one at a time, on the executor you choose — never on Switchboard's I/O
- * thread. {@link #write(Message)} is thread-safe; it waits only when the channel underneath has
- * more than 16 MiB queued (and never when called from an I/O callback).
+ * thread. {@link #write(Message)} is thread-safe; it waits only when the channel towards the
+ * other end has more than 16 MiB queued (and never when called from an I/O callback).
  */
-public final class MessagePipe implements AutoCloseable {
+public final class MessagePipe implements Handle {
 
     private static final Logger log = LoggerFactory.getLogger(MessagePipe.class);
+
+    /** Both ends of a new pipe. */
+    public record Pair(MessagePipe end0, MessagePipe end1) {}
 
     /** Receives what arrives on a pipe. Calls for one pipe never overlap and keep arrival order. */
     public interface Listener {
@@ -36,47 +45,167 @@ public final class MessagePipe implements AutoCloseable {
         default void onPeerClosed(MessagePipe pipe) {}
     }
 
-    private final Endpoint endpoint;
-    private final HandleOps ops;
+    private final NodeController controller;
+    private final PortRef port;
     private final String name;
+    private final Object sendLock = new Object();
     private final AtomicBoolean draining = new AtomicBoolean();
+    /** Writes made before an invitation connected this end; null once connected. Guarded by sendLock. */
+    private List<Message> unsent;
+    // guarded by this
+    private boolean closed;
+    private boolean moved;
+    private String failure;
+    private boolean peerClosedDelivered;
     private volatile Listener listener;
     private volatile Executor executor;
-    private boolean peerClosedDelivered;
 
-    private MessagePipe(Endpoint endpoint, HandleOps ops, String name) {
-        this.endpoint = endpoint;
-        this.ops = ops;
+    private MessagePipe(NodeController controller, PortRef port, String name, boolean connected) {
+        this.controller = controller;
+        this.port = port;
         this.name = name;
+        this.unsent = connected ? null : new ArrayList<>();
+        controller.observe(port, this::statusChanged);
     }
 
-    /** Wraps a node-level endpoint. Used by invitations; applications get pipes from them. */
-    public static MessagePipe wrap(Endpoint endpoint, HandleOps ops, String name) {
-        return new MessagePipe(endpoint, ops, name);
+    /** A new pipe with both ends in this process. Send either end anywhere. */
+    public static Pair create() {
+        NodeController c = NodeController.get();
+        PortPair pp = c.node().createPortPair();
+        return new Pair(new MessagePipe(c, pp.first(), "pipe", true), new MessagePipe(c, pp.second(), "pipe", true));
     }
 
-    /** The name it was attached or extracted under. */
+    /** An end whose port is connected. For invitations and received messages. */
+    public static MessagePipe forPort(NodeController controller, PortRef port, String name) {
+        return new MessagePipe(controller, port, name, true);
+    }
+
+    /**
+     * An end whose port is connected later ({@link #connected()}): writes wait here until then,
+     * in order. For the inviting side of an invitation.
+     */
+    public static MessagePipe forPendingPort(NodeController controller, PortRef port, String name) {
+        return new MessagePipe(controller, port, name, false);
+    }
+
+    /** The port is connected now: sends what was written so far, in order. */
+    public void connected() {
+        synchronized (sendLock) {
+            List<Message> queued = unsent;
+            unsent = null;
+            if (queued != null) {
+                for (Message m : queued) {
+                    try {
+                        send(m);
+                    } catch (RuntimeException e) {
+                        log.debug("{}: a message written before the pipe connected could not be sent: {}", name, e.getMessage());
+                    }
+                }
+            }
+        }
+        statusChanged();
+    }
+
+    /** The port will never connect (its invitation failed): the pipe reports peer-closed. */
+    public void failPending(String reason) {
+        List<Message> dropped;
+        synchronized (sendLock) {
+            dropped = unsent;
+            unsent = null;
+        }
+        if (dropped == null) {
+            return;
+        }
+        dropped.forEach(Message::close);
+        synchronized (this) {
+            failure = reason;
+            notifyAll();
+        }
+        try {
+            controller.node().closePort(port);
+        } catch (PortException e) {
+            // already gone
+        }
+        statusChanged();
+    }
+
+    /** The name it was attached or extracted under ("pipe" for ends made by {@link #create()}). */
     public String name() {
         return name;
     }
 
     /**
-     * Sends {@code message}; its handles now belong to the pipe.
+     * Sends {@code message}; its handles and pipe ends now belong to the receiver.
      *
      * @throws PipeClosedException when the other end is gone (the message's handles are closed)
-     * @throws IllegalStateException when this end is closed
+     * @throws IllegalStateException when this end is closed or was moved
+     * @throws IllegalArgumentException when the message carries this pipe or its own peer
      */
     public void write(Message message) {
+        Objects.requireNonNull(message, "message");
+        synchronized (this) {
+            checkUsable();
+        }
+        if (unsent == null) {
+            try {
+                controller.awaitWritable(controller.node().peerNodeOf(port));
+            } catch (PortException e) {
+                // moved or closed meanwhile: send() says which
+            }
+        }
+        synchronized (sendLock) {
+            if (unsent != null) {
+                // ownership moves now, as it would on a connected pipe: the caller's objects go invalid
+                List<PlatformHandle> hs = new ArrayList<>();
+                for (PlatformHandle h : message.takeHandles()) {
+                    hs.add(PlatformHandle.adopt(h.release(), controller.handleOps()));
+                }
+                List<MessagePipe> ps = message.takePipes();
+                ps.forEach(MessagePipe::markMoved);
+                unsent.add(Message.received(message.bytes(), hs, ps, null));
+                return;
+            }
+            send(message);
+        }
+    }
+
+    private void send(Message message) {
         List<PlatformHandle> hs = message.takeHandles();
+        List<MessagePipe> ps = message.takePipes();
+        List<PortRef> transfer = new ArrayList<>(ps.size());
+        for (MessagePipe p : ps) {
+            if (p == this) {
+                closeAll(hs, ps);
+                throw new IllegalArgumentException(name + ": a pipe end cannot travel inside its own message");
+            }
+            transfer.add(p.port);
+        }
         long[] raw = new long[hs.size()];
         for (int i = 0; i < raw.length; i++) {
-            raw[i] = hs.get(i).release(); // ownership: PlatformHandle -> pipe
+            raw[i] = hs.get(i).release(); // ownership: PlatformHandle -> payload
         }
+        PipePayload payload = new PipePayload(message.bytes(), raw, controller.handleOps());
+        SendResult result;
         try {
-            endpoint.write(new RawMessage(message.bytes(), raw));
-        } catch (PeerClosedException e) {
-            throw new PipeClosedException(name + ": " + e.getMessage());
+            result = controller.node().sendUserMessage(port, payload, transfer);
+        } catch (PortException e) {
+            payload.discard();
+            closeAll(List.of(), ps);
+            throw new IllegalStateException(name + ": " + e.getMessage(), e);
         }
+        if (result == SendResult.PEER_CLOSED) {
+            payload.discard();
+            closeAll(List.of(), ps);
+            throw new PipeClosedException(name + ": the other end is closed");
+        }
+        for (MessagePipe p : ps) {
+            p.markMoved(); // the port lives on in the receiving process
+        }
+    }
+
+    private static void closeAll(List<PlatformHandle> hs, List<MessagePipe> ps) {
+        hs.forEach(PlatformHandle::close);
+        ps.forEach(MessagePipe::close);
     }
 
     /**
@@ -84,24 +213,79 @@ public final class MessagePipe implements AutoCloseable {
      *
      * @return the message, or null when the timeout passed first
      * @throws PipeClosedException when nothing is queued and the other end is gone
-     * @throws IllegalStateException when a listener is set or this end is closed
+     * @throws IllegalStateException when a listener is set, or this end is closed or was moved
      */
     public Message read(Duration timeout) throws InterruptedException {
         if (listener != null) {
             throw new IllegalStateException(name + ": a listener consumes this pipe's messages");
         }
-        try {
-            RawMessage m = endpoint.take(Math.max(0, timeout.toNanos()));
-            return m == null ? null : toMessage(m);
-        } catch (PeerClosedException e) {
-            throw new PipeClosedException(name + ": " + e.getMessage());
+        long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+        synchronized (this) {
+            while (true) {
+                Message m = next();
+                if (m != null) {
+                    return m;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return null;
+                }
+                wait(left / 1_000_000, (int) (left % 1_000_000));
+            }
         }
     }
 
     /** The next message if one is queued, else null. Never waits. */
-    public Message poll() {
-        RawMessage m = endpoint.poll();
-        return m == null ? null : toMessage(m);
+    public synchronized Message poll() {
+        return next();
+    }
+
+    /** Caller holds this. Null when nothing is readable now; throws when nothing ever will be. */
+    private Message next() {
+        checkUsable();
+        if (failure != null) {
+            throw new PipeClosedException(name + ": " + failure);
+        }
+        if (unsent != null) {
+            return null; // not connected yet: nothing can be read before
+        }
+        ReceivedMessage rm;
+        try {
+            rm = controller.node().getMessage(port);
+            if (rm == null) {
+                PortStatus status = controller.node().getStatus(port);
+                if (status.peerClosed()) {
+                    throw new PipeClosedException(name + ": the other end is closed");
+                }
+                return null;
+            }
+        } catch (PortException e) {
+            throw new IllegalStateException(name + ": " + e.getMessage(), e);
+        }
+        return toMessage(rm);
+    }
+
+    private Message toMessage(ReceivedMessage rm) {
+        PipePayload p = (PipePayload) rm.payload();
+        long[] raw = p.takeHandles();
+        List<PlatformHandle> hs = new ArrayList<>(raw.length);
+        for (long h : raw) {
+            hs.add(PlatformHandle.adopt(h, controller.handleOps())); // ownership: payload -> message
+        }
+        List<MessagePipe> ps = new ArrayList<>(rm.ports().size());
+        for (PortRef r : rm.ports()) {
+            ps.add(forPort(controller, r, "pipe"));
+        }
+        return Message.received(p.bytes(), hs, ps, p.sourceNode());
+    }
+
+    private void checkUsable() {
+        if (closed) {
+            throw new IllegalStateException(name + ": this end is closed");
+        }
+        if (moved) {
+            throw new IllegalStateException(name + ": this end was sent to another process");
+        }
     }
 
     /**
@@ -118,47 +302,85 @@ public final class MessagePipe implements AutoCloseable {
             this.executor = executor;
             this.listener = listener;
         }
-        endpoint.setObserver(new Endpoint.Observer() {
-            @Override
-            public void onReadable() {
-                schedule();
-            }
-
-            @Override
-            public void onPeerClosed() {
-                schedule();
-            }
-        });
         schedule();
     }
 
     /** True once the other end is gone; messages sent before that may still be queued here. */
-    public boolean isPeerClosed() {
-        return endpoint.isPeerClosed();
+    public synchronized boolean isPeerClosed() {
+        if (failure != null) {
+            return true;
+        }
+        if (closed || moved || unsent != null) {
+            return false;
+        }
+        try {
+            return controller.node().getStatus(port).peerClosed();
+        } catch (PortException e) {
+            return true;
+        }
     }
 
-    /** Closes this end; unread messages and their handles are dropped and the other end sees peer-closed. */
+    /** True when it can be put into a message: open, here, and connected. */
+    synchronized boolean isTransferable() {
+        return !closed && !moved && unsent == null && failure == null;
+    }
+
+    /** Closes this end; unread messages and their handles are dropped and the other end sees peer-closed. Idempotent. */
     @Override
     public void close() {
-        endpoint.close();
+        List<Message> dropped;
+        synchronized (sendLock) {
+            dropped = unsent;
+            unsent = null;
+        }
+        synchronized (this) {
+            if (closed || moved) {
+                return;
+            }
+            closed = true;
+            notifyAll();
+        }
+        if (dropped != null) {
+            dropped.forEach(Message::close);
+        }
+        controller.unobserve(port);
+        try {
+            controller.node().closePort(port);
+        } catch (PortException e) {
+            // already gone with its node
+        }
+    }
+
+    private void markMoved() {
+        synchronized (this) {
+            moved = true;
+            notifyAll();
+        }
+        controller.unobserve(port);
     }
 
     @Override
     public String toString() {
-        return "MessagePipe(" + name + ")";
+        return "MessagePipe(" + name + " " + port + ")";
     }
 
-    private Message toMessage(RawMessage m) {
-        long[] raw = m.handles();
-        List<PlatformHandle> hs = new ArrayList<>(raw.length);
-        for (long h : raw) {
-            hs.add(PlatformHandle.adopt(h, ops)); // ownership: queue -> message
+    /** From the node, on whatever thread changed the port. Must not block. */
+    private void statusChanged() {
+        synchronized (this) {
+            notifyAll();
         }
-        return Message.of(m.payload(), hs);
+        if (listener != null) {
+            schedule();
+        }
     }
 
     private void schedule() {
-        if (endpoint.isClosed() || !draining.compareAndSet(false, true)) {
+        synchronized (this) {
+            if (closed || moved) {
+                return;
+            }
+        }
+        if (!draining.compareAndSet(false, true)) {
             return;
         }
         try {
@@ -171,38 +393,56 @@ public final class MessagePipe implements AutoCloseable {
 
     private void drain() {
         Listener l = listener;
+        boolean again = false;
         try {
-            RawMessage m;
-            while ((m = endpoint.poll()) != null) {
-                Message msg = toMessage(m);
-                try {
-                    l.onMessage(this, msg);
-                } catch (RuntimeException e) {
-                    log.warn("{}: listener threw; continuing with the next message", name, e);
+            while (true) {
+                Message msg;
+                boolean tellClosed = false;
+                synchronized (this) {
+                    if (closed || moved) {
+                        return;
+                    }
+                    try {
+                        msg = next();
+                    } catch (PipeClosedException e) {
+                        msg = null;
+                        tellClosed = !peerClosedDelivered;
+                        peerClosedDelivered = true;
+                    }
                 }
-            }
-            boolean tellClosed;
-            synchronized (this) {
-                tellClosed = !peerClosedDelivered && endpoint.isDrained() && !endpoint.isClosed();
-                peerClosedDelivered |= tellClosed;
-            }
-            if (tellClosed) {
-                try {
-                    l.onPeerClosed(this);
-                } catch (RuntimeException e) {
-                    log.warn("{}: onPeerClosed threw", name, e);
+                if (msg != null) {
+                    try {
+                        l.onMessage(this, msg);
+                    } catch (RuntimeException e) {
+                        log.warn("{}: listener threw; continuing with the next message", name, e);
+                    }
+                    continue;
                 }
+                if (tellClosed) {
+                    try {
+                        l.onPeerClosed(this);
+                    } catch (RuntimeException e) {
+                        log.warn("{}: onPeerClosed threw", name, e);
+                    }
+                }
+                return;
             }
         } finally {
             draining.set(false);
-        }
-        // something may have arrived between the last poll and clearing the flag
-        boolean more;
-        synchronized (this) {
-            more = !endpoint.isClosed() && (endpoint.queuedMessages() > 0 || (!peerClosedDelivered && endpoint.isDrained()));
-        }
-        if (more) {
-            schedule();
+            // something may have arrived between the last look and clearing the flag
+            synchronized (this) {
+                if (!closed && !moved && !peerClosedDelivered && unsent == null) {
+                    try {
+                        PortStatus s = failure != null ? null : controller.node().getStatus(port);
+                        again = s == null || s.hasMessages() || s.peerClosed();
+                    } catch (PortException e) {
+                        again = false;
+                    }
+                }
+            }
+            if (again) {
+                schedule();
+            }
         }
     }
 }

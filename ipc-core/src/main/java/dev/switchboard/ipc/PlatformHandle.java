@@ -17,7 +17,7 @@ import java.io.UncheckedIOException;
  *
  * <p>Thread-safe.
  */
-public final class PlatformHandle implements AutoCloseable {
+public final class PlatformHandle implements Handle {
 
     private final HandleOps ops;
     private long value;

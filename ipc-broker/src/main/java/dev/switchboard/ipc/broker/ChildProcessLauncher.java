@@ -3,6 +3,8 @@ package dev.switchboard.ipc.broker;
 import dev.switchboard.ipc.NamedPlatformChannel;
 import dev.switchboard.ipc.PlatformChannelEndpoint;
 import dev.switchboard.ipc.PlatformHandle;
+import dev.switchboard.ipc.broker.sandbox.SandboxIpc;
+import dev.switchboard.ipc.broker.sandbox.SandboxIpcHost;
 import dev.switchboard.ipc.spi.ProcessSpawner;
 import dev.switchboard.ipc.spi.Transports;
 import java.io.IOException;
@@ -47,6 +49,7 @@ public final class ChildProcessLauncher {
     private ProcessSpawner.Redirect stdout = ProcessSpawner.Redirect.INHERIT;
     private ProcessSpawner.Redirect stderr = ProcessSpawner.Redirect.INHERIT;
     private String channelSwitchValue;
+    private String sandboxSwitchValue;
 
     private ChildProcessLauncher(String javaMainClass, List<String> command) {
         this.javaMainClass = javaMainClass;
@@ -166,18 +169,43 @@ public final class ChildProcessLauncher {
     }
 
     /**
+     * Puts a duplicate of the sandbox host's child end in slot {@value SandboxIpc#DEFAULT_SLOT} and
+     * names it for the child: the system property {@code -Dswitchboard.sandboxIpc=fd:4} for Java
+     * children, the switch {@code --switchboard-sandbox-ipc=fd:4} after the arguments of other
+     * commands; {@code SandboxIpcClient.fromEnvironment()} reads either. The host keeps its own
+     * copy for the next child; the launcher owns the duplicate and closes it after the spawn.
+     */
+    public ChildProcessLauncher passSandboxChannel(SandboxIpcHost host) {
+        return passSandboxChannel(host, SandboxIpc.DEFAULT_SLOT);
+    }
+
+    public ChildProcessLauncher passSandboxChannel(SandboxIpcHost host, int slot) {
+        if (sandboxSwitchValue != null) {
+            throw new IllegalStateException("a sandbox channel was already passed");
+        }
+        checkSlot(slot);
+        passHandle(host.duplicateChildEnd(), slot); // cannot fail now that the slot is checked
+        sandboxSwitchValue = "fd:" + slot;
+        return this;
+    }
+
+    /**
      * Any handle into any slot above 2 (e.g. a sandbox socket in slot 4). The launcher owns it
      * from now on.
      */
     public ChildProcessLauncher passHandle(PlatformHandle handle, int slot) {
+        checkSlot(slot);
+        slots.put(slot, handle);
+        return this;
+    }
+
+    private void checkSlot(int slot) {
         if (slot < 3) {
             throw new IllegalArgumentException("slots 0-2 are stdin/stdout/stderr; use the redirect methods");
         }
         if (slots.containsKey(slot)) {
             throw new IllegalArgumentException("slot " + slot + " is already taken");
         }
-        slots.put(slot, handle);
-        return this;
     }
 
     /** The full argument vector {@link #start()} will use. */
@@ -193,6 +221,9 @@ public final class ChildProcessLauncher {
             if (channelSwitchValue != null) {
                 argv.add("-D" + PlatformChannelEndpoint.PROPERTY + "=" + channelSwitchValue);
             }
+            if (sandboxSwitchValue != null) {
+                argv.add("-D" + SandboxIpc.PROPERTY + "=" + sandboxSwitchValue);
+            }
             if (classpath != null && !classpath.isEmpty()) {
                 argv.add("-cp");
                 argv.add(classpath);
@@ -206,6 +237,9 @@ public final class ChildProcessLauncher {
             if (channelSwitchValue != null) {
                 // last, so that "sh -c SCRIPT" and the like keep their positional arguments
                 argv.add(PlatformChannelEndpoint.SWITCH + "=" + channelSwitchValue);
+            }
+            if (sandboxSwitchValue != null) {
+                argv.add(SandboxIpc.SWITCH + "=" + sandboxSwitchValue);
             }
         }
         return argv;

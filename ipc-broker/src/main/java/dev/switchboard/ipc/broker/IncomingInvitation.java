@@ -2,20 +2,19 @@ package dev.switchboard.ipc.broker;
 
 import dev.switchboard.ipc.MessagePipe;
 import dev.switchboard.ipc.PlatformChannelEndpoint;
-import dev.switchboard.ipc.node.Endpoint;
-import dev.switchboard.ipc.node.LocalNode;
 import dev.switchboard.ipc.node.NodeChannel;
+import dev.switchboard.ipc.node.NodeController;
+import dev.switchboard.ipc.ports.PortRef;
 import dev.switchboard.ipc.spi.CloseReason;
-import dev.switchboard.ipc.spi.HandleOps;
-import dev.switchboard.ipc.spi.Transport;
-import dev.switchboard.ipc.spi.Transports;
 import dev.switchboard.ipc.wire.FrameBody;
 import dev.switchboard.ipc.wire.Id128;
 import dev.switchboard.ipc.wire.Limits;
 import dev.switchboard.ipc.wire.ProtocolException;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -76,10 +75,10 @@ public final class IncomingInvitation {
 
     private final NodeChannel channel;
     private final Id128 inviterNode;
-    private final Map<String, Endpoint> unclaimed;
+    private final Map<String, MessagePipe> unclaimed;
     private final Set<String> names;
 
-    private IncomingInvitation(NodeChannel channel, Id128 inviterNode, Map<String, Endpoint> pipes) {
+    private IncomingInvitation(NodeChannel channel, Id128 inviterNode, Map<String, MessagePipe> pipes) {
         this.channel = channel;
         this.inviterNode = inviterNode;
         this.unclaimed = new HashMap<>(pipes);
@@ -96,6 +95,10 @@ public final class IncomingInvitation {
     }
 
     public static IncomingInvitation accept(Options options) {
+        return accept(endpointFromCommandLine(options), options);
+    }
+
+    private static PlatformChannelEndpoint endpointFromCommandLine(Options options) {
         String value = System.getProperty(PlatformChannelEndpoint.PROPERTY);
         if (value == null) {
             String[] jvmArgs = ProcessHandle.current().info().arguments().orElse(new String[0]);
@@ -103,7 +106,7 @@ public final class IncomingInvitation {
                     "no platform channel: neither -D" + PlatformChannelEndpoint.PROPERTY + " nor "
                             + PlatformChannelEndpoint.SWITCH + " is set; was this process launched by ChildProcessLauncher?"));
         }
-        return accept(PlatformChannelEndpoint.fromSwitchValue(value, options.timeout()), options);
+        return PlatformChannelEndpoint.fromSwitchValue(value, options.timeout());
     }
 
     /** For programs that parse their own arguments: finds the switch in {@code args}. */
@@ -125,25 +128,43 @@ public final class IncomingInvitation {
 
     /** Takes {@code endpoint} and waits up to {@link Options#timeout()} for the invitation on it. */
     public static IncomingInvitation accept(PlatformChannelEndpoint endpoint, Options options) {
-        Transport transport = Transports.get();
-        Invitee invitee = new Invitee(transport.handles(), options);
-        NodeChannel channel;
+        Invitee invitee = await(endpoint, options, false);
+        return new IncomingInvitation(invitee.channel, invitee.invite.inviterNode(), invitee.pipes);
+    }
+
+    /**
+     * Accepts an isolated invitation ({@code OutgoingInvitation.sendIsolated}): a link to a
+     * process outside this graph with exactly one pipe, which is returned. The endpoint is found
+     * like {@link #accept()} finds it.
+     */
+    public static MessagePipe acceptIsolated() {
+        return acceptIsolated(endpointFromCommandLine(Options.DEFAULT), Options.DEFAULT);
+    }
+
+    public static MessagePipe acceptIsolated(PlatformChannelEndpoint endpoint, Options options) {
+        Invitee invitee = await(endpoint, options, true);
+        return invitee.pipes.values().iterator().next();
+    }
+
+    private static Invitee await(PlatformChannelEndpoint endpoint, Options options, boolean isolated) {
+        NodeController controller = NodeController.get();
+        Invitee invitee = new Invitee(controller, options, isolated);
         try {
-            channel = NodeChannel.open(transport, endpoint.takeHandle().release(), options.limits(), invitee);
+            invitee.channel = controller.openChannel(endpoint.takeHandle().release(), options.limits(), invitee);
         } catch (IOException e) {
             throw new InvitationException("cannot open the platform channel", e);
         }
         try {
-            FrameBody.Invite invite = invitee.invited.get(options.timeout().toNanos(), TimeUnit.NANOSECONDS);
-            return new IncomingInvitation(channel, invite.inviterNode(), invitee.pipes);
+            invitee.invited.get(options.timeout().toNanos(), TimeUnit.NANOSECONDS);
+            return invitee;
         } catch (TimeoutException e) {
-            channel.close();
+            invitee.channel.close();
             throw new InvitationException("no invitation arrived within " + options.timeout());
         } catch (ExecutionException e) {
-            channel.close();
+            invitee.channel.close();
             throw new InvitationException("invitation failed: " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
-            channel.close();
+            invitee.channel.close();
             Thread.currentThread().interrupt();
             throw new InvitationException("interrupted while waiting for the invitation");
         }
@@ -167,14 +188,14 @@ public final class IncomingInvitation {
      * @throws IllegalStateException when it was already extracted
      */
     public synchronized MessagePipe extractMessagePipe(String name) {
-        Endpoint e = unclaimed.remove(name);
-        if (e == null) {
+        MessagePipe p = unclaimed.remove(name);
+        if (p == null) {
             if (names.contains(name)) {
                 throw new IllegalStateException("pipe '" + name + "' was already extracted");
             }
             throw new IllegalArgumentException("the invitation has no pipe '" + name + "'; it has " + names);
         }
-        return MessagePipe.wrap(e, channel.handleOps(), name);
+        return p;
     }
 
     /** Closes the channel to the parent; every pipe reports peer-closed. */
@@ -182,46 +203,83 @@ public final class IncomingInvitation {
         channel.close();
     }
 
-    /** The invitee's half of the handshake. */
-    private static final class Invitee implements NodeChannel.ControlHandler {
+    /** The invitee's half of the handshake; afterwards it watches for the loss of the inviter. */
+    private static final class Invitee implements NodeChannel.Handler {
         final CompletableFuture<FrameBody.Invite> invited = new CompletableFuture<>();
-        final Map<String, Endpoint> pipes = new HashMap<>();
-        private final HandleOps ops;
-        private final Options options;
+        final Map<String, MessagePipe> pipes = new HashMap<>();
+        final NodeController controller;
+        final Options options;
+        final boolean isolated;
+        volatile NodeChannel channel;
+        FrameBody.Invite invite;
 
-        Invitee(HandleOps ops, Options options) {
-            this.ops = ops;
+        Invitee(NodeController controller, Options options, boolean isolated) {
+            this.controller = controller;
             this.options = options;
+            this.isolated = isolated;
         }
 
         @Override
-        public void onControl(NodeChannel channel, FrameBody body) throws ProtocolException {
-            if (!(body instanceof FrameBody.Invite invite)) {
-                throw new ProtocolException("invitee got an unexpected " + body.type() + " frame");
+        public void onFrame(NodeChannel channel, FrameBody body, long[] handles) throws ProtocolException {
+            if (!(body instanceof FrameBody.Invite inv)) {
+                throw new ProtocolException("invitee got " + body.type() + " before INVITE");
             }
-            if (invited.isDone()) {
-                throw new ProtocolException("second INVITE on one channel");
+            if (inv.isolated() != isolated) {
+                throw new ProtocolException(isolated ? "expected an isolated invitation" : "got an isolated invitation where a normal one was expected");
             }
-            // Bind every pipe now, on the I/O thread, so MESSAGE frames right behind INVITE find them.
-            for (FrameBody.PipeName p : invite.pipes()) {
-                Endpoint e = new Endpoint(p.pipeId(), ops);
-                channel.bind(e);
-                pipes.put(p.name(), e);
+            List<Id128> mine = new ArrayList<>();
+            List<PortRef> ports = new ArrayList<>();
+            for (FrameBody.PipeName p : inv.pipes()) {
+                PortRef port = controller.node().createUninitializedPort();
+                ports.add(port);
+                mine.add(port.name());
             }
-            channel.sendControl(new FrameBody.Accept(invite.token(), LocalNode.NAME));
-            invited.complete(invite);
+            try {
+                controller.joinGraph(inv.inviterNode(), inv.broker(), inv.isolated(), channel);
+            } catch (IllegalStateException e) {
+                for (PortRef p : ports) {
+                    controller.node().closePort(p);
+                }
+                invited.completeExceptionally(e);
+                channel.close();
+                return;
+            }
+            if (options.exitWhenParentDies()) {
+                watchInviter(channel);
+            }
+            channel.send(new FrameBody.Accept(inv.token(), controller.name(), mine));
+            for (int i = 0; i < ports.size(); i++) {
+                controller.node().initializePort(ports.get(i), inv.inviterNode(), inv.pipes().get(i).port());
+                pipes.put(inv.pipes().get(i).name(), MessagePipe.forPort(controller, ports.get(i), inv.pipes().get(i).name()));
+            }
+            invite = inv;
+            invited.complete(inv);
         }
 
         @Override
         public void onClosed(NodeChannel channel, CloseReason reason) {
             invited.completeExceptionally(new InvitationException("channel closed: " + reason));
-            if (reason.isFailure()) {
-                log.debug("channel to parent lost: {}", reason);
-                if (options.exitWhenParentDies()) {
-                    Thread exit = new Thread(() -> System.exit(options.exitStatus()), "switchboard-parent-gone");
-                    exit.start();
+        }
+
+        /** Chromium's children exit when their parent goes; so do ours, when asked to. */
+        private void watchInviter(NodeChannel channel) {
+            NodeChannel.Handler controllerHandler = controller;
+            channel.setHandler(new NodeChannel.Handler() {
+                @Override
+                public void onFrame(NodeChannel c, FrameBody body, long[] handles) throws ProtocolException {
+                    controllerHandler.onFrame(c, body, handles);
                 }
-            }
+
+                @Override
+                public void onClosed(NodeChannel c, CloseReason reason) {
+                    controllerHandler.onClosed(c, reason);
+                    if (reason.isFailure()) {
+                        log.debug("channel to parent lost: {}", reason);
+                        Thread exit = new Thread(() -> System.exit(options.exitStatus()), "switchboard-parent-gone");
+                        exit.start();
+                    }
+                }
+            });
         }
     }
 }

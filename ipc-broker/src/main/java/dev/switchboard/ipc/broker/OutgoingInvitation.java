@@ -3,13 +3,11 @@ package dev.switchboard.ipc.broker;
 import dev.switchboard.ipc.MessagePipe;
 import dev.switchboard.ipc.NamedPlatformChannel;
 import dev.switchboard.ipc.PlatformChannelEndpoint;
-import dev.switchboard.ipc.node.Endpoint;
-import dev.switchboard.ipc.node.LocalNode;
+import dev.switchboard.ipc.node.ClientSink;
 import dev.switchboard.ipc.node.NodeChannel;
+import dev.switchboard.ipc.node.NodeController;
+import dev.switchboard.ipc.ports.PortRef;
 import dev.switchboard.ipc.spi.CloseReason;
-import dev.switchboard.ipc.spi.HandleOps;
-import dev.switchboard.ipc.spi.Transport;
-import dev.switchboard.ipc.spi.Transports;
 import dev.switchboard.ipc.wire.FrameBody;
 import dev.switchboard.ipc.wire.FrameCodec;
 import dev.switchboard.ipc.wire.Id128;
@@ -27,9 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Invites a child process: attach named message pipes, then send the invitation over the
- * parent's channel endpoint. Each attach returns the parent's end at once; writes made before
- * the child accepts wait and are delivered in order.
+ * Invites a process into this process's graph: attach named message pipes, then send the
+ * invitation over the parent's channel endpoint. Each attach returns this process's end at once;
+ * writes made before the child accepts wait and are delivered in order.
  *
  * <pre>{@code
  * OutgoingInvitation invitation = new OutgoingInvitation();
@@ -38,19 +36,23 @@ import org.slf4j.LoggerFactory;
  * control.write(Message.of(bytes));
  * }</pre>
  *
- * If the child dies or disconnects — before accepting or after — every attached pipe reports
- * peer-closed and the error handler is called. An invitation is sent once.
+ * If the child dies or disconnects, every pipe whose other end was there reports peer-closed and
+ * the error handler is called. A process that itself joined a graph through an invitation puts
+ * the processes it invites into that same graph (its broker adopts them). An invitation is sent
+ * once.
  */
 public final class OutgoingInvitation {
 
     private static final Logger log = LoggerFactory.getLogger(OutgoingInvitation.class);
 
-    private final Transport transport = Transports.get();
-    private final HandleOps ops = transport.handles();
-    private final Map<String, Endpoint> pipes = new LinkedHashMap<>();
+    private record Attached(String name, PortRef port, MessagePipe pipe) {}
+
+    private final NodeController controller = NodeController.get();
+    private final Map<String, Attached> pipes = new LinkedHashMap<>();
     private final CompletableFuture<Id128> accepted = new CompletableFuture<>();
     private final Id128 token = Id128.random();
     private Limits limits = Limits.DEFAULT;
+    private boolean untrusted;
     private boolean sent;
 
     /** Attaches a new pipe under {@code name} and returns this process's end of it. */
@@ -65,14 +67,28 @@ public final class OutgoingInvitation {
         if (pipes.size() >= FrameBody.Invite.MAX_PIPES) {
             throw new IllegalStateException("an invitation carries at most " + FrameBody.Invite.MAX_PIPES + " pipes");
         }
-        Endpoint e = new Endpoint(Id128.random(), ops);
-        pipes.put(name, e);
-        return MessagePipe.wrap(e, ops, name);
+        PortRef port = controller.node().createUninitializedPort();
+        MessagePipe pipe = MessagePipe.forPendingPort(controller, port, name);
+        pipes.put(name, new Attached(name, port, pipe));
+        return pipe;
     }
 
     /** Frame and message size limits for this child's channel (default 64 MiB payloads). */
     public synchronized OutgoingInvitation limits(Limits limits) {
         this.limits = Objects.requireNonNull(limits);
+        return this;
+    }
+
+    /**
+     * Marks the child untrusted: it may not send OS handles or pipe ends to this process, nor ask
+     * to be introduced to a node it was never given a pipe to. Either is reported to the error
+     * handler as {@link ProcessError.Kind#BAD_MESSAGE} and disconnects the child.
+     */
+    public synchronized OutgoingInvitation untrustedProcess() {
+        if (sent) {
+            throw new IllegalStateException("invitation already sent");
+        }
+        untrusted = true;
         return this;
     }
 
@@ -101,13 +117,8 @@ public final class OutgoingInvitation {
     public void send(ChildProcess child, PlatformChannelEndpoint endpoint, ProcessErrorHandler onError, Executor executor) {
         Objects.requireNonNull(endpoint, "endpoint");
         Objects.requireNonNull(executor, "executor");
-        markSent();
-        Handshake h = new Handshake(child, onError, executor);
-        try {
-            h.start(NodeChannel.open(transport, endpoint.takeHandle().release(), limits, h));
-        } catch (IOException | RuntimeException e) {
-            h.fail(ProcessError.Kind.NOT_CONNECTED, "cannot open channel: " + e.getMessage());
-        }
+        Handshake h = new Handshake(child, onError, executor, false);
+        h.open(endpoint);
     }
 
     /**
@@ -117,26 +128,38 @@ public final class OutgoingInvitation {
     public void send(ChildProcess child, NamedPlatformChannel channel, ProcessErrorHandler onError, Executor executor) {
         Objects.requireNonNull(channel, "channel");
         Objects.requireNonNull(executor, "executor");
-        markSent();
-        Handshake h = new Handshake(child, onError, executor);
-        channel.acceptOne().whenComplete((endpoint, error) -> {
-            if (error != null) {
-                h.fail(ProcessError.Kind.NOT_CONNECTED, "no connection to " + channel.address() + ": " + rootMessage(error));
-                return;
-            }
-            try {
-                h.start(NodeChannel.open(transport, endpoint.takeHandle().release(), limits, h));
-            } catch (IOException | RuntimeException e) {
-                h.fail(ProcessError.Kind.NOT_CONNECTED, "cannot open channel: " + e.getMessage());
-            }
-        });
+        Handshake h = new Handshake(child, onError, executor, false);
+        h.openWhenConnected(channel);
     }
 
-    private synchronized void markSent() {
+    /**
+     * Connects a process that is not part of this graph (an unrelated program joining a running
+     * service) with exactly one pipe; returns this process's end. The two processes do not share
+     * a broker: pipe ends that travel over this link cannot be introduced onwards.
+     */
+    public static MessagePipe sendIsolated(ChildProcess child, NamedPlatformChannel channel, ProcessErrorHandler onError, Executor executor) {
+        OutgoingInvitation inv = new OutgoingInvitation();
+        MessagePipe pipe = inv.attachMessagePipe("isolated");
+        Handshake h = inv.new Handshake(child, onError, executor, true);
+        h.openWhenConnected(channel);
+        return pipe;
+    }
+
+    /** Same, over a connected endpoint the other process already has. */
+    public static MessagePipe sendIsolated(PlatformChannelEndpoint endpoint, ProcessErrorHandler onError, Executor executor) {
+        OutgoingInvitation inv = new OutgoingInvitation();
+        MessagePipe pipe = inv.attachMessagePipe("isolated");
+        Handshake h = inv.new Handshake(null, onError, executor, true);
+        h.open(endpoint);
+        return pipe;
+    }
+
+    private synchronized List<Attached> markSent() {
         if (sent) {
             throw new IllegalStateException("invitation already sent");
         }
         sent = true;
+        return new ArrayList<>(pipes.values());
     }
 
     private static String rootMessage(Throwable t) {
@@ -146,81 +169,113 @@ public final class OutgoingInvitation {
         return t.getMessage() == null ? t.toString() : t.getMessage();
     }
 
-    /** The inviter's half of the handshake, bound to one channel. */
-    private final class Handshake implements NodeChannel.ControlHandler {
+    /** The inviter's half of the handshake, bound to one channel; then the child's error sink. */
+    private final class Handshake implements NodeChannel.Handler, ClientSink {
         private final ChildProcess child;
         private final ProcessErrorHandler onError;
         private final Executor executor;
+        private final boolean isolated;
+        private final List<Attached> attached;
         private volatile boolean reported;
 
-        Handshake(ChildProcess child, ProcessErrorHandler onError, Executor executor) {
+        Handshake(ChildProcess child, ProcessErrorHandler onError, Executor executor, boolean isolated) {
             this.child = child;
             this.onError = onError;
             this.executor = executor;
+            this.isolated = isolated;
+            this.attached = markSent();
         }
 
-        void start(NodeChannel channel) {
+        void open(PlatformChannelEndpoint endpoint) {
+            try {
+                start(controller.openChannel(endpoint.takeHandle().release(), limits, this));
+            } catch (IOException | RuntimeException e) {
+                fail(ProcessError.Kind.NOT_CONNECTED, "cannot open channel: " + e.getMessage());
+            }
+        }
+
+        void openWhenConnected(NamedPlatformChannel channel) {
+            channel.acceptOne().whenComplete((endpoint, error) -> {
+                if (error != null) {
+                    fail(ProcessError.Kind.NOT_CONNECTED, "no connection to " + channel.address() + ": " + rootMessage(error));
+                } else {
+                    open(endpoint);
+                }
+            });
+        }
+
+        private void start(NodeChannel channel) {
             List<FrameBody.PipeName> names = new ArrayList<>();
-            List<Endpoint> ends;
-            synchronized (OutgoingInvitation.this) {
-                pipes.forEach((name, e) -> names.add(new FrameBody.PipeName(name, e.pipeId())));
-                ends = List.copyOf(pipes.values());
+            for (Attached a : attached) {
+                names.add(new FrameBody.PipeName(a.name(), a.port().name()));
             }
-            // INVITE first, so the child knows every pipe before any MESSAGE for it arrives
-            channel.sendControl(new FrameBody.Invite(token, LocalNode.NAME, names));
-            for (Endpoint e : ends) {
-                channel.bind(e);
-            }
+            Id128 broker = isolated ? new Id128(0, 0) : controller.brokerName();
+            channel.send(new FrameBody.Invite(token, controller.name(), broker, isolated, names));
         }
 
         @Override
-        public void onControl(NodeChannel channel, FrameBody body) throws ProtocolException {
+        public void onFrame(NodeChannel channel, FrameBody body, long[] handles) throws ProtocolException {
             if (!(body instanceof FrameBody.Accept a)) {
-                throw new ProtocolException("inviter got an unexpected " + body.type() + " frame");
-            }
-            if (accepted.isDone()) {
-                throw new ProtocolException("second ACCEPT");
+                throw new ProtocolException("inviter got " + body.type() + " before ACCEPT");
             }
             if (!a.token().equals(token)) {
                 throw new ProtocolException("ACCEPT carries the wrong invitation token");
+            }
+            if (a.ports().size() != attached.size()) {
+                throw new ProtocolException("ACCEPT names " + a.ports().size() + " ports for " + attached.size() + " pipes");
+            }
+            controller.addClient(a.inviteeNode(), channel, this, untrusted, isolated);
+            for (int i = 0; i < attached.size(); i++) {
+                controller.node().initializePort(attached.get(i).port(), a.inviteeNode(), a.ports().get(i));
+                attached.get(i).pipe().connected();
             }
             accepted.complete(a.inviteeNode());
         }
 
         @Override
         public void onClosed(NodeChannel channel, CloseReason reason) {
+            // only reached before ACCEPT: afterwards the controller handles the channel
             if (!reason.isFailure()) {
-                accepted.completeExceptionally(new InvitationException("channel closed before the child accepted"));
+                fail(null, "channel closed before the child accepted");
                 return;
             }
-            boolean before = !accepted.isDone();
             boolean malformed = reason.kind() == CloseReason.Kind.PROTOCOL_ERROR;
-            if (!malformed && !before && channel.openPipesAtClose() == 0) {
-                // every pipe was closed here already: the child leaving now is the normal end
-                log.debug("{} disconnected after its pipes were closed: {}", child, reason.detail());
-                return;
-            }
-            ProcessError.Kind kind = malformed ? ProcessError.Kind.MALFORMED : ProcessError.Kind.DISCONNECTED;
-            String what = malformed ? "malformed input from child, disconnected: " + reason.detail()
-                    : before ? "child disconnected before accepting the invitation (" + reason.detail() + ")"
-                    : "child disconnected (" + reason.detail() + ")";
-            fail(kind, what);
+            fail(malformed ? ProcessError.Kind.MALFORMED : ProcessError.Kind.DISCONNECTED, malformed
+                    ? "malformed input from child, disconnected: " + reason.detail()
+                    : "child disconnected before accepting the invitation (" + reason.detail() + ")");
         }
 
-        /** Ends the invitation: pipes report peer-closed, the handler hears why (once). */
+        @Override
+        public void onBadMessage(String reason) {
+            report(ProcessError.Kind.BAD_MESSAGE, reason);
+        }
+
+        @Override
+        public void onDisconnected(CloseReason reason) {
+            boolean malformed = reason.kind() == CloseReason.Kind.PROTOCOL_ERROR;
+            report(malformed ? ProcessError.Kind.MALFORMED : ProcessError.Kind.DISCONNECTED, malformed
+                    ? "malformed input from child, disconnected: " + reason.detail()
+                    : "child disconnected (" + reason.detail() + ")");
+        }
+
+        /** The invitation never connected: pipes report peer-closed, the handler hears why. */
         void fail(ProcessError.Kind kind, String reason) {
             accepted.completeExceptionally(new InvitationException(reason));
-            List<Endpoint> ends;
-            synchronized (OutgoingInvitation.this) {
-                ends = List.copyOf(pipes.values());
+            for (Attached a : attached) {
+                a.pipe().failPending(reason);
             }
-            for (Endpoint e : ends) {
-                e.failUnbound(reason);
+            if (kind != null) {
+                report(kind, reason);
             }
-            if (reported) {
-                return;
+        }
+
+        private void report(ProcessError.Kind kind, String reason) {
+            if (kind != ProcessError.Kind.BAD_MESSAGE) {
+                if (reported) {
+                    return;
+                }
+                reported = true;
             }
-            reported = true;
             ProcessError error = new ProcessError(child, kind, reason);
             if (onError == null) {
                 log.warn("{}: {}", child == null ? "invited process" : child, reason);

@@ -47,6 +47,31 @@ final class Children {
         }
     }
 
+    /** Extracts a name that was not attached, then "only" twice; reports both errors on "only". */
+    public static final class ExtractTwice {
+        public static void main(String[] args) throws Exception {
+            IncomingInvitation inv = IncomingInvitation.accept();
+            String missing;
+            try {
+                inv.extractMessagePipe("other");
+                missing = "no error";
+            } catch (IllegalArgumentException e) {
+                missing = e.getMessage();
+            }
+            MessagePipe only = inv.extractMessagePipe("only");
+            String twice;
+            try {
+                inv.extractMessagePipe("only");
+                twice = "no error";
+            } catch (IllegalStateException e) {
+                twice = e.getMessage();
+            }
+            only.write(TestSupport.text(missing));
+            only.write(TestSupport.text(twice));
+            awaitPeerClosed(only);
+        }
+    }
+
     /** Reports its open descriptors ("fd target" lines) on "control", then waits for the parent to hang up. */
     public static final class ListFds {
         public static void main(String[] args) throws Exception {

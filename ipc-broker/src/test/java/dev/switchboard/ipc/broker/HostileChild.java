@@ -24,22 +24,22 @@ public final class HostileChild {
         FileInputStream file = new FileInputStream(tmp.toFile());
         FileDescriptor fd = file.getFD();
         switch (mode) {
-            case "bad-magic" -> ch.write(header(0x0badf00d, 4, 0, 32));
+            case "bad-magic" -> ch.write(header(0x0badf00d, 6, 0, 32));
             case "truncated-header" -> {
                 ch.write(ByteBuffer.wrap(new byte[] {'S', 'W', 'B', 'D', 1}));
                 Files.delete(tmp);
                 System.exit(0); // EOF right after the partial header
             }
-            case "length-past-limit" -> ch.write(header(FrameHeader.MAGIC, 4, 0, 0x7fffffff));
+            case "length-past-limit" -> ch.write(header(FrameHeader.MAGIC, 6, 0, 0x7fffffff));
             case "handle-count-mismatch" -> {
                 // declares three handles, one rides along
                 ch.setOutboundFileDescriptors(fd);
-                ch.write(concat(header(FrameHeader.MAGIC, 4, 3, 48), ByteBuffer.allocate(32)));
+                ch.write(concat(header(FrameHeader.MAGIC, 6, 3, 48), ByteBuffer.allocate(32)));
             }
             case "fds-without-frame" -> {
                 // a frame that declares no handle, with a descriptor attached to its first byte
                 ch.setOutboundFileDescriptors(fd, fd);
-                ch.write(concat(header(FrameHeader.MAGIC, 4, 0, 48), ByteBuffer.allocate(32)));
+                ch.write(concat(header(FrameHeader.MAGIC, 6, 0, 48), ByteBuffer.allocate(32)));
             }
             default -> throw new IllegalArgumentException(mode);
         }

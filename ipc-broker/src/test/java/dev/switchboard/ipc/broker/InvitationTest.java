@@ -107,20 +107,10 @@ class InvitationTest {
 
     @Test
     void extractingANameThatWasNotAttachedIsAClearError() throws Exception {
-        PlatformChannel channel = PlatformChannel.create();
-        OutgoingInvitation out = new OutgoingInvitation();
-        MessagePipe mine = out.attachMessagePipe("only");
-        out.send(null, channel.takeLocalEndpoint());
-        // the invitee runs in this JVM here: the name lookup is what is under test
-        IncomingInvitation in = IncomingInvitation.accept(channel.takeRemoteEndpoint());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> in.extractMessagePipe("other"));
-        assertEquals("the invitation has no pipe 'other'; it has [only]", e.getMessage());
-        MessagePipe theirs = in.extractMessagePipe("only");
-        assertThrows(IllegalStateException.class, () -> in.extractMessagePipe("only"));
-        mine.write(TestSupport.text("x"));
-        assertEquals("x", TestSupport.readText(theirs, WAIT));
-        in.close();
-        assertThrows(PipeClosedException.class, () -> mine.read(WAIT));
+        try (Launch l = Launch.java(Children.ExtractTwice.class, List.of("only"))) {
+            assertEquals("the invitation has no pipe 'other'; it has [only]", TestSupport.readText(l.pipe("only"), WAIT));
+            assertEquals("pipe 'only' was already extracted", TestSupport.readText(l.pipe("only"), WAIT));
+        }
     }
 
     @Test

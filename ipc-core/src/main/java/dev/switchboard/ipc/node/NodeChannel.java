@@ -10,13 +10,6 @@ import dev.switchboard.ipc.wire.Id128;
 import dev.switchboard.ipc.wire.Limits;
 import dev.switchboard.ipc.wire.ProtocolException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -24,10 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One OS channel between two processes and every message pipe that runs over it. This is where
- * a MESSAGE frame is routed to its pipe end, where PIPE_CLOSED is exchanged, and where both
- * directions of flow control live. Control frames (CONNECT, INVITE, ACCEPT) go to the
- * {@link ControlHandler}, which is the invitation logic of whoever opened the channel.
+ * The OS channel between this process and one other node. It carries frames both ways and
+ * does flow control; what the frames mean is up to its {@link Handler}: first the invitation
+ * handshake, then the {@link NodeController}.
  */
 public final class NodeChannel implements FrameChannel.Listener {
 
@@ -37,47 +29,40 @@ public final class NodeChannel implements FrameChannel.Listener {
     static final long OUTBOUND_HIGH_BYTES = 16L << 20;
     /** ...and resume when it falls below this. */
     static final long OUTBOUND_LOW_BYTES = 4L << 20;
-    /** Reading stops while the pipes of this channel hold this many unread bytes or handles. */
+    /** Reading stops while messages from this channel hold this many unread bytes or handles. */
     static final long INBOUND_HIGH_BYTES = 32L << 20;
     static final int INBOUND_HIGH_HANDLES = 256;
 
-    /** Invitation logic. Called on the I/O thread; must not block. */
-    public interface ControlHandler {
-        /** A CONNECT, INVITE or ACCEPT frame. Throw to drop the channel as malformed. */
-        void onControl(NodeChannel channel, FrameBody body) throws ProtocolException;
+    /** What the frames mean. Called on the I/O thread, in order; must not block. */
+    public interface Handler {
+        /** Owns {@code handles}. Throw to drop the channel as malformed; the handles are then closed here. */
+        void onFrame(NodeChannel channel, FrameBody body, long[] handles) throws ProtocolException;
 
-        /** The channel is gone; every bound pipe already reports peer-closed. */
+        /** The channel is gone. Called once. */
         void onClosed(NodeChannel channel, CloseReason reason);
     }
 
-    private static final ThreadLocal<Boolean> IN_IO_CALLBACK = ThreadLocal.withInitial(() -> false);
+    static final ThreadLocal<Boolean> IN_IO_CALLBACK = ThreadLocal.withInitial(() -> false);
 
     private final HandleOps ops;
-    private final ControlHandler control;
-    private final Map<Id128, Endpoint> endpoints = new HashMap<>();
-    /** Pipes closed here whose PIPE_CLOSED from the peer has not arrived: late MESSAGEs are dropped. */
-    private final Set<Id128> closedHere = new HashSet<>();
-    /** Pipes the peer closed; a second PIPE_CLOSED or a MESSAGE after it is malformed. */
-    private final Set<Id128> closedThere = new HashSet<>();
     private final ReentrantLock flow = new ReentrantLock();
     private final Condition writable = flow.newCondition();
     private long inboundBytes;
     private long inboundHandles;
     private boolean readPaused;
+    private volatile Handler handler;
     private volatile FrameChannel frames;
     private volatile CloseReason closeReason;
-    private volatile int openPipesAtClose;
+    private volatile Id128 peer;
 
-    private NodeChannel(HandleOps ops, ControlHandler control) {
+    private NodeChannel(HandleOps ops, Handler handler) {
         this.ops = ops;
-        this.control = control;
+        this.handler = handler;
     }
 
-    /**
-     * Opens a node channel on a connected endpoint. Takes ownership of {@code handle}.
-     */
-    public static NodeChannel open(Transport transport, long handle, Limits limits, ControlHandler control) throws IOException {
-        NodeChannel c = new NodeChannel(transport.handles(), control);
+    /** Opens a channel on a connected endpoint. Takes ownership of {@code handle}. */
+    public static NodeChannel open(Transport transport, long handle, Limits limits, Handler handler) throws IOException {
+        NodeChannel c = new NodeChannel(transport.handles(), handler);
         // The transport may deliver frames before open() returns; they wait for 'frames' below.
         synchronized (c) {
             c.frames = transport.open(handle, limits, c);
@@ -89,60 +74,65 @@ public final class NodeChannel implements FrameChannel.Listener {
         return ops;
     }
 
-    /** Sends a control frame. */
-    public void sendControl(FrameBody body) {
-        send(body, RawMessage.NO_HANDLES);
+    /** The node at the other end, once the handshake (or an introduction) has named it. */
+    public Id128 peer() {
+        return peer;
     }
 
-    void send(FrameBody body, long[] handles) {
+    void setPeer(Id128 node) {
+        peer = node;
+    }
+
+    /** Hands the channel to a new handler, e.g. from the handshake to the controller. */
+    public void setHandler(Handler h) {
+        handler = h;
+    }
+
+    /** Sends a frame; takes ownership of {@code handles}. Thread-safe, never blocks. */
+    public void send(FrameBody body, long[] handles) {
+        frames().send(body, handles);
+    }
+
+    public void send(FrameBody body) {
+        send(body, NO_HANDLES);
+    }
+
+    private FrameChannel frames() {
         FrameChannel f = frames;
         if (f == null) {
             synchronized (this) {
                 f = frames;
             }
         }
-        f.send(body, handles);
-    }
-
-    /** Attaches an end to this channel under its pipe id; the far end must use the same id. */
-    public void bind(Endpoint endpoint) {
-        CloseReason closed;
-        synchronized (this) {
-            closed = closeReason;
-            if (closed == null) {
-                if (endpoints.putIfAbsent(endpoint.pipeId(), endpoint) != null) {
-                    throw new IllegalStateException("pipe " + endpoint.pipeId() + " is already bound to " + describe());
-                }
-            }
-        }
-        if (closed != null) {
-            endpoint.markPeerClosed(closed.detail());
-            return;
-        }
-        if (!endpoint.attach(this)) {
-            // closed by its user before the channel existed: tell the far end
-            endpointClosed(endpoint);
-        }
+        return f;
     }
 
     public String describe() {
         FrameChannel f = frames;
-        return f == null ? "node channel (opening)" : f.describe();
+        Id128 p = peer;
+        return (f == null ? "node channel (opening)" : f.describe()) + (p == null ? "" : " to node " + p.toHex().substring(0, 8));
     }
 
     public CloseReason closeReason() {
         return closeReason;
     }
 
-    /** How many pipe ends on this channel were still open here when it closed. */
-    public int openPipesAtClose() {
-        return openPipesAtClose;
+    public boolean isClosed() {
+        return closeReason != null;
     }
 
     public void close() {
-        FrameChannel f = frames;
+        FrameChannel f = frames();
         if (f != null) {
             f.close();
+        }
+    }
+
+    /** Drops the channel because what arrived broke the protocol; the reason reaches onClosed. */
+    public void fail(String reason) {
+        FrameChannel f = frames();
+        if (f != null) {
+            f.fail(reason);
         }
     }
 
@@ -155,65 +145,13 @@ public final class NodeChannel implements FrameChannel.Listener {
             synchronized (this) {
                 // open() holds this lock until 'frames' is set; a frame that raced it waits here
             }
-            dispatch(body, handles);
+            handler.onFrame(this, body, handles);
         } catch (ProtocolException e) {
             log.debug("{}: malformed frame: {}", describe(), e.getMessage());
-            for (long h : handles) {
-                ops.close(h);
-            }
-            failed(e.getMessage());
+            closeAll(handles);
+            fail(e.getMessage());
         } finally {
             IN_IO_CALLBACK.set(false);
-        }
-    }
-
-    private void dispatch(FrameBody body, long[] handles) throws ProtocolException {
-        if (body instanceof FrameBody.Message m) {
-            Endpoint e;
-            synchronized (this) {
-                e = endpoints.get(m.pipeId());
-                if (e == null) {
-                    if (closedThere.contains(m.pipeId())) {
-                        throw new ProtocolException("MESSAGE for pipe " + m.pipeId() + " after its PIPE_CLOSED");
-                    }
-                    if (!closedHere.contains(m.pipeId())) {
-                        throw new ProtocolException("MESSAGE for unknown pipe " + m.pipeId());
-                    }
-                }
-            }
-            if (e == null) {
-                // we closed this end; the peer had not heard yet
-                for (long h : handles) {
-                    ops.close(h);
-                }
-                return;
-            }
-            byte[] payload = new byte[m.payload().remaining()];
-            m.payload().duplicate().get(payload);
-            RawMessage raw = new RawMessage(payload, handles);
-            received(raw);
-            e.deliver(raw);
-        } else if (body instanceof FrameBody.PipeClosed pc) {
-            Endpoint e;
-            synchronized (this) {
-                if (!closedThere.add(pc.pipeId())) {
-                    throw new ProtocolException("second PIPE_CLOSED for pipe " + pc.pipeId());
-                }
-                e = endpoints.get(pc.pipeId());
-                if (e == null) {
-                    if (!closedHere.remove(pc.pipeId())) {
-                        closedThere.remove(pc.pipeId());
-                        throw new ProtocolException("PIPE_CLOSED for unknown pipe " + pc.pipeId());
-                    }
-                    // both sides closed: nothing about this pipe remains
-                    closedThere.remove(pc.pipeId());
-                }
-            }
-            if (e != null) {
-                e.markPeerClosed("peer closed its end");
-            }
-        } else {
-            control.onControl(this, body);
         }
     }
 
@@ -221,26 +159,14 @@ public final class NodeChannel implements FrameChannel.Listener {
     public void onClosed(CloseReason reason) {
         IN_IO_CALLBACK.set(true);
         try {
-            List<Endpoint> all;
-            synchronized (this) {
-                closeReason = reason;
-                all = new ArrayList<>(endpoints.values());
-                openPipesAtClose = all.size();
-                endpoints.clear();
-                closedHere.clear();
-                closedThere.clear();
-            }
+            closeReason = reason;
             flow.lock();
             try {
                 writable.signalAll();
             } finally {
                 flow.unlock();
             }
-            String why = reason.isFailure() ? "channel lost: " + reason : "channel closed";
-            for (Endpoint e : all) {
-                e.markPeerClosed(why);
-            }
-            control.onClosed(this, reason);
+            handler.onClosed(this, reason);
         } finally {
             IN_IO_CALLBACK.set(false);
         }
@@ -256,21 +182,21 @@ public final class NodeChannel implements FrameChannel.Listener {
         }
     }
 
-    private void failed(String reason) {
-        FrameChannel f = frames;
-        if (f != null) {
-            f.fail(reason);
+    void closeAll(long[] handles) {
+        for (long h : handles) {
+            ops.close(h);
         }
     }
 
     // ---- flow control ----
 
-    private void received(RawMessage m) {
+    /** A message from this channel is now queued for the application. */
+    void received(long bytes, int handles) {
         boolean pause = false;
         flow.lock();
         try {
-            inboundBytes += m.payload().length;
-            inboundHandles += m.handles().length;
+            inboundBytes += bytes;
+            inboundHandles += handles;
             if (!readPaused && (inboundBytes > INBOUND_HIGH_BYTES || inboundHandles > INBOUND_HIGH_HANDLES)) {
                 readPaused = pause = true;
             }
@@ -278,7 +204,26 @@ public final class NodeChannel implements FrameChannel.Listener {
             flow.unlock();
         }
         if (pause) {
-            frames.setReadPaused(true);
+            frames().setReadPaused(true);
+        }
+    }
+
+    /** ...and has been read, forwarded or dropped. */
+    void consumed(long bytes, int handles) {
+        boolean resume = false;
+        flow.lock();
+        try {
+            inboundBytes -= bytes;
+            inboundHandles -= handles;
+            if (readPaused && inboundBytes <= INBOUND_HIGH_BYTES / 2 && inboundHandles <= INBOUND_HIGH_HANDLES / 2) {
+                readPaused = false;
+                resume = true;
+            }
+        } finally {
+            flow.unlock();
+        }
+        if (resume) {
+            frames().setReadPaused(false);
         }
     }
 
@@ -288,24 +233,6 @@ public final class NodeChannel implements FrameChannel.Listener {
             return readPaused;
         } finally {
             flow.unlock();
-        }
-    }
-
-    void consumed(RawMessage m) {
-        boolean resume = false;
-        flow.lock();
-        try {
-            inboundBytes -= m.payload().length;
-            inboundHandles -= m.handles().length;
-            if (readPaused && inboundBytes <= INBOUND_HIGH_BYTES / 2 && inboundHandles <= INBOUND_HIGH_HANDLES / 2) {
-                readPaused = false;
-                resume = true;
-            }
-        } finally {
-            flow.unlock();
-        }
-        if (resume) {
-            frames.setReadPaused(false);
         }
     }
 
@@ -330,21 +257,5 @@ public final class NodeChannel implements FrameChannel.Listener {
         }
     }
 
-    void endpointClosed(Endpoint e) {
-        boolean tell;
-        synchronized (this) {
-            endpoints.remove(e.pipeId(), e);
-            tell = closeReason == null;
-            if (tell) {
-                if (closedThere.remove(e.pipeId())) {
-                    // the peer closed first and sends nothing more: forget the pipe
-                } else {
-                    closedHere.add(e.pipeId());
-                }
-            }
-        }
-        if (tell) {
-            sendControl(new FrameBody.PipeClosed(e.pipeId()));
-        }
-    }
+    static final long[] NO_HANDLES = new long[0];
 }

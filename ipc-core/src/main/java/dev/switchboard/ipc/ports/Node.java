@@ -229,6 +229,13 @@ public final class Node {
         outbox.drain();
     }
 
+    /** The node a receiving port sends to next: where its writer's flow control applies. */
+    public Id128 peerNodeOf(PortRef port) {
+        synchronized (lock) {
+            return userPort(port).peerNode;
+        }
+    }
+
     /** What a reader of {@code port} would want to know; see {@link PortStatus}. */
     public PortStatus getStatus(PortRef port) {
         synchronized (lock) {

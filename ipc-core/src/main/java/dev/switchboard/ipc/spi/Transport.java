@@ -39,4 +39,14 @@ public interface Transport {
     ProcessSpawner spawner();
 
     NamedChannels namedChannels();
+
+    /**
+     * The operations behind the sandbox IPC channel (docs/sandbox-ipc.md).
+     *
+     * @throws UnsupportedOperationException when this transport or OS has none (the default)
+     */
+    default SandboxOps sandboxOps() {
+        throw new UnsupportedOperationException("the " + name() + " transport has no sandbox IPC channel on "
+                + System.getProperty("os.name"));
+    }
 }

@@ -30,13 +30,16 @@ public sealed interface FrameBody {
         }
     }
 
-    /** One named pipe of an invitation. */
-    record PipeName(String name, Id128 pipeId) {
+    /** One named pipe of an invitation: its name and the inviter's port for it. */
+    record PipeName(String name, Id128 port) {
         public static final int MAX_NAME_BYTES = 255;
     }
 
-    /** The invitation: inviter's node name, a one-time token, and its named pipes. */
-    record Invite(Id128 token, Id128 inviterNode, List<PipeName> pipes) implements FrameBody {
+    /**
+     * The invitation. {@code broker} is the broker of the inviter's graph (the inviter itself when
+     * it is the broker); zero for an isolated invitation, which joins no graph.
+     */
+    record Invite(Id128 token, Id128 inviterNode, Id128 broker, boolean isolated, List<PipeName> pipes) implements FrameBody {
         public static final int MAX_PIPES = 1024;
 
         public Invite {
@@ -48,7 +51,7 @@ public sealed interface FrameBody {
         }
 
         public int bodyLength() {
-            int n = 2 * Id128.SIZE + 4;
+            int n = 3 * Id128.SIZE + 4 + 4;
             for (PipeName p : pipes) {
                 n += Id128.SIZE + 2 + p.name().getBytes(StandardCharsets.UTF_8).length;
             }
@@ -58,9 +61,11 @@ public sealed interface FrameBody {
         public void writeBody(ByteBuffer out) {
             token.write(out);
             inviterNode.write(out);
+            broker.write(out);
+            out.putInt(isolated ? 1 : 0);
             out.putInt(pipes.size());
             for (PipeName p : pipes) {
-                p.pipeId().write(out);
+                p.port().write(out);
                 byte[] name = p.name().getBytes(StandardCharsets.UTF_8);
                 out.putShort((short) name.length);
                 out.put(name);
@@ -68,47 +73,52 @@ public sealed interface FrameBody {
         }
     }
 
-    /** The invitee's answer: the token it was given and its own node name. */
-    record Accept(Id128 token, Id128 inviteeNode) implements FrameBody {
+    /** The invitee's answer: the token, its node name, and its port for each pipe, in INVITE order. */
+    record Accept(Id128 token, Id128 inviteeNode, List<Id128> ports) implements FrameBody {
+        public Accept {
+            ports = List.copyOf(ports);
+        }
+
         public FrameType type() {
             return FrameType.ACCEPT;
         }
 
         public int bodyLength() {
-            return 2 * Id128.SIZE;
+            return 2 * Id128.SIZE + 4 + ports.size() * Id128.SIZE;
         }
 
         public void writeBody(ByteBuffer out) {
             token.write(out);
             inviteeNode.write(out);
+            out.putInt(ports.size());
+            for (Id128 p : ports) {
+                p.write(out);
+            }
         }
     }
 
-    /**
-     * A user message. {@code payload} is a view of the frame's bytes on decode (valid only until
-     * the receive buffer is released) and whatever the caller passes on encode.
-     */
-    record Message(Id128 pipeId, ByteBuffer payload) implements FrameBody {
-        public static final int FIXED_BYTES = Id128.SIZE;
-
+    /** A ports event, encoded by {@code dev.switchboard.ipc.ports.EventCodec}; on decode a view of the frame. */
+    record Event(ByteBuffer bytes) implements FrameBody {
         public FrameType type() {
-            return FrameType.MESSAGE;
+            return FrameType.EVENT;
         }
 
         public int bodyLength() {
-            return FIXED_BYTES + payload.remaining();
+            return bytes.remaining();
         }
 
         public void writeBody(ByteBuffer out) {
-            pipeId.write(out);
-            out.put(payload.duplicate());
+            out.put(bytes.duplicate());
         }
     }
 
-    /** The sender closed its end of the pipe. */
-    record PipeClosed(Id128 pipeId) implements FrameBody {
-        public FrameType type() {
-            return FrameType.PIPE_CLOSED;
+    /** Frames whose body is one node name. */
+    record NodeFrame(FrameType type, Id128 node) implements FrameBody {
+        public NodeFrame {
+            if (type != FrameType.REQUEST_INTRODUCTION && type != FrameType.INTRODUCE && type != FrameType.NODE_LOST
+                    && type != FrameType.ADD_CLIENT && type != FrameType.CLIENT_ADDED && type != FrameType.BROKER_CHANNEL) {
+                throw new IllegalArgumentException(type + " is not a node frame");
+            }
         }
 
         public int bodyLength() {
@@ -116,7 +126,34 @@ public sealed interface FrameBody {
         }
 
         public void writeBody(ByteBuffer out) {
-            pipeId.write(out);
+            node.write(out);
+        }
+    }
+
+    /** A bad message from {@code node}, with the reason the receiving code gave. */
+    record BadMessage(Id128 node, String reason) implements FrameBody {
+        public static final int MAX_REASON_BYTES = 1024;
+
+        public FrameType type() {
+            return FrameType.BAD_MESSAGE;
+        }
+
+        public int bodyLength() {
+            return Id128.SIZE + 2 + reasonBytes().length;
+        }
+
+        public void writeBody(ByteBuffer out) {
+            node.write(out);
+            byte[] r = reasonBytes();
+            out.putShort((short) r.length);
+            out.put(r);
+        }
+
+        private byte[] reasonBytes() {
+            // at most 4 bytes a code point, so 256 code points always fit
+            String r = reason.codePointCount(0, reason.length()) <= MAX_REASON_BYTES / 4 ? reason
+                    : reason.substring(0, reason.offsetByCodePoints(0, MAX_REASON_BYTES / 4));
+            return r.getBytes(StandardCharsets.UTF_8);
         }
     }
 }

@@ -69,23 +69,42 @@ public final class FrameCodec {
         if (b.remaining() != header.bodyLength()) {
             throw new IllegalArgumentException("body has " + b.remaining() + " bytes, header says " + header.bodyLength());
         }
-        if (header.type() != FrameType.MESSAGE && header.handleCount() != 0) {
-            throw new ProtocolException(header.type() + " frame carries " + header.handleCount() + " handles; only MESSAGE may");
+        FrameType type = header.type();
+        if (type.handles >= 0 && header.handleCount() != type.handles) {
+            throw new ProtocolException(type + " frame carries " + header.handleCount() + " handles; it must carry " + type.handles);
         }
-        FrameBody result = switch (header.type()) {
+        FrameBody result = switch (type) {
             case CONNECT -> new FrameBody.Connect(readId(b, "CONNECT token"));
-            case ACCEPT -> new FrameBody.Accept(readId(b, "ACCEPT token"), readId(b, "ACCEPT node"));
-            case PIPE_CLOSED -> new FrameBody.PipeClosed(readId(b, "PIPE_CLOSED pipe id"));
-            case MESSAGE -> {
-                Id128 pipe = readId(b, "MESSAGE pipe id");
-                ByteBuffer payload = b.slice();
-                b.position(b.limit());
-                yield new FrameBody.Message(pipe, payload);
-            }
             case INVITE -> decodeInvite(b);
+            case ACCEPT -> decodeAccept(b);
+            case EVENT -> {
+                ByteBuffer bytes = b.slice();
+                b.position(b.limit());
+                yield new FrameBody.Event(bytes);
+            }
+            case INTRODUCE -> {
+                if (header.handleCount() > 1) {
+                    throw new ProtocolException("INTRODUCE carries " + header.handleCount() + " handles; it must carry 0 or 1");
+                }
+                yield new FrameBody.NodeFrame(type, readId(b, type + " node"));
+            }
+            case REQUEST_INTRODUCTION, NODE_LOST, ADD_CLIENT, CLIENT_ADDED, BROKER_CHANNEL ->
+                    new FrameBody.NodeFrame(type, readId(b, type + " node"));
+            case BAD_MESSAGE -> {
+                Id128 node = readId(b, "BAD_MESSAGE node");
+                need(b, 2, "BAD_MESSAGE reason length");
+                int len = b.getShort() & 0xffff;
+                if (len > FrameBody.BadMessage.MAX_REASON_BYTES) {
+                    throw new ProtocolException("BAD_MESSAGE reason of " + len + " bytes, limit is " + FrameBody.BadMessage.MAX_REASON_BYTES);
+                }
+                need(b, len, "BAD_MESSAGE reason");
+                ByteBuffer text = b.slice().limit(len);
+                b.position(b.position() + len);
+                yield new FrameBody.BadMessage(node, utf8(text, "BAD_MESSAGE reason"));
+            }
         };
         if (b.hasRemaining()) {
-            throw new ProtocolException(header.type() + " body has " + b.remaining() + " trailing bytes");
+            throw new ProtocolException(type + " body has " + b.remaining() + " trailing bytes");
         }
         return result;
     }
@@ -93,16 +112,26 @@ public final class FrameCodec {
     private static FrameBody.Invite decodeInvite(ByteBuffer b) throws ProtocolException {
         Id128 token = readId(b, "INVITE token");
         Id128 inviter = readId(b, "INVITE node");
+        Id128 broker = readId(b, "INVITE broker");
+        need(b, 4, "INVITE flags");
+        int flags = b.getInt();
+        if ((flags & ~1) != 0) {
+            throw new ProtocolException(String.format("INVITE has unknown flags 0x%08x", flags));
+        }
         need(b, 4, "INVITE pipe count");
         long count = b.getInt() & 0xffffffffL;
         if (count > FrameBody.Invite.MAX_PIPES) {
             throw new ProtocolException("INVITE names " + count + " pipes, limit is " + FrameBody.Invite.MAX_PIPES);
         }
+        boolean isolated = flags == 1;
+        if (isolated && count != 1) {
+            throw new ProtocolException("an isolated INVITE names " + count + " pipes; it must name exactly 1");
+        }
         List<FrameBody.PipeName> pipes = new ArrayList<>((int) count);
         Set<String> names = new HashSet<>();
         Set<Id128> ids = new HashSet<>();
         for (int i = 0; i < count; i++) {
-            Id128 id = readId(b, "INVITE pipe id");
+            Id128 id = readId(b, "INVITE pipe port");
             need(b, 2, "INVITE pipe name length");
             int len = b.getShort() & 0xffff;
             if (len == 0 || len > FrameBody.PipeName.MAX_NAME_BYTES) {
@@ -111,24 +140,42 @@ public final class FrameCodec {
             need(b, len, "INVITE pipe name");
             ByteBuffer nameBytes = b.slice().limit(len);
             b.position(b.position() + len);
-            String name;
-            try {
-                name = StandardCharsets.UTF_8.newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(nameBytes).toString();
-            } catch (CharacterCodingException e) {
-                throw new ProtocolException("INVITE pipe name is not valid UTF-8");
-            }
+            String name = utf8(nameBytes, "INVITE pipe name");
             if (!names.add(name)) {
                 throw new ProtocolException("INVITE names pipe '" + name + "' twice");
             }
             if (!ids.add(id)) {
-                throw new ProtocolException("INVITE uses pipe id " + id + " twice");
+                throw new ProtocolException("INVITE uses port " + id + " twice");
             }
             pipes.add(new FrameBody.PipeName(name, id));
         }
-        return new FrameBody.Invite(token, inviter, pipes);
+        return new FrameBody.Invite(token, inviter, broker, isolated, pipes);
+    }
+
+    private static FrameBody.Accept decodeAccept(ByteBuffer b) throws ProtocolException {
+        Id128 token = readId(b, "ACCEPT token");
+        Id128 invitee = readId(b, "ACCEPT node");
+        need(b, 4, "ACCEPT port count");
+        long count = b.getInt() & 0xffffffffL;
+        if (count > FrameBody.Invite.MAX_PIPES) {
+            throw new ProtocolException("ACCEPT names " + count + " ports, limit is " + FrameBody.Invite.MAX_PIPES);
+        }
+        List<Id128> ports = new ArrayList<>((int) count);
+        for (int i = 0; i < count; i++) {
+            ports.add(readId(b, "ACCEPT port"));
+        }
+        return new FrameBody.Accept(token, invitee, ports);
+    }
+
+    private static String utf8(ByteBuffer bytes, String what) throws ProtocolException {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(bytes).toString();
+        } catch (CharacterCodingException e) {
+            throw new ProtocolException(what + " is not valid UTF-8");
+        }
     }
 
     private static Id128 readId(ByteBuffer b, String what) throws ProtocolException {

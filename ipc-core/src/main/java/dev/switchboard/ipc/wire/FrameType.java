@@ -3,15 +3,27 @@ package dev.switchboard.ipc.wire;
 /** The type byte of a frame header. Values are fixed by docs/protocol.md. */
 public enum FrameType {
     /** Named-channel preface: the connecting process proves it holds the one-time token. */
-    CONNECT(0x01),
-    /** Inviter to invitee: token, inviter node name, the named pipes of the invitation. */
-    INVITE(0x02),
-    /** Invitee to inviter: token echoed, invitee node name. */
-    ACCEPT(0x03),
-    /** A user message for one pipe, with its OS handles attached to this frame. */
-    MESSAGE(0x04),
-    /** The sender closed its end of a pipe; no MESSAGE for that pipe follows. */
-    PIPE_CLOSED(0x05);
+    CONNECT(0x01, 0),
+    /** Inviter to invitee: token, node names, the named pipes of the invitation. */
+    INVITE(0x02, 0),
+    /** Invitee to inviter: token echoed, invitee node name, its port for each pipe. */
+    ACCEPT(0x03, 0),
+    /** A ports event (docs/ports.md); a user message's OS handles ride on this frame. */
+    EVENT(0x06, -1),
+    /** Client to broker: give me a channel to this node. */
+    REQUEST_INTRODUCTION(0x07, 0),
+    /** Broker to client: a channel to a node (one handle), or that there is none (no handle). */
+    INTRODUCE(0x08, -1),
+    /** Broker to client: this node is gone; every route through it is lost. */
+    NODE_LOST(0x09, 0),
+    /** Non-broker inviter to broker: my invitee joined; connect it to you. */
+    ADD_CLIENT(0x0A, 0),
+    /** Broker to that inviter: the invitee's end of its new channel to the broker (one handle). */
+    CLIENT_ADDED(0x0B, 1),
+    /** Inviter to invitee: a channel to the broker of this graph (one handle). */
+    BROKER_CHANNEL(0x0C, 1),
+    /** A message from a node was bad; passed towards the process that invited that node. */
+    BAD_MESSAGE(0x0D, 0);
 
     private static final FrameType[] BY_CODE = new FrameType[256];
 
@@ -22,9 +34,12 @@ public enum FrameType {
     }
 
     public final int code;
+    /** Handles a frame of this type carries: that exact number, or -1 for "0 up to the limit". */
+    public final int handles;
 
-    FrameType(int code) {
+    FrameType(int code, int handles) {
         this.code = code;
+        this.handles = handles;
     }
 
     /** @return the type for {@code code}, or null when it names no type of this protocol version */

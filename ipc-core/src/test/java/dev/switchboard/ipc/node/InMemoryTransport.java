@@ -64,6 +64,10 @@ final class InMemoryTransport implements Transport {
         }
     };
 
+    boolean isChannel(long h) {
+        return peerOf.containsKey(h);
+    }
+
     long newHandle() {
         long h = next.incrementAndGet();
         open.add(h);
@@ -138,6 +142,12 @@ final class InMemoryTransport implements Transport {
             long[] moved = new long[handles.length];
             for (int i = 0; i < handles.length; i++) {
                 moved[i] = newHandle();
+                Long otherEnd = peerOf.remove(handles[i]);
+                if (otherEnd != null) {
+                    // a channel endpoint keeps being one under its new number
+                    peerOf.put(moved[i], otherEnd);
+                    peerOf.put(otherEnd, moved[i]);
+                }
                 ops.close(handles[i]);
             }
             io.execute(() -> {

@@ -34,38 +34,48 @@ class FrameCodecTest {
         Id128 a = Id128.random();
         Id128 b = Id128.random();
         assertEquals(new FrameBody.Connect(a), roundTrip(new FrameBody.Connect(a), 0));
-        assertEquals(new FrameBody.Accept(a, b), roundTrip(new FrameBody.Accept(a, b), 0));
-        assertEquals(new FrameBody.PipeClosed(a), roundTrip(new FrameBody.PipeClosed(a), 0));
-        FrameBody.Invite invite = new FrameBody.Invite(a, b, List.of(
+        FrameBody.Accept accept = new FrameBody.Accept(a, b, List.of(Id128.random(), Id128.random()));
+        assertEquals(accept, roundTrip(accept, 0));
+        FrameBody.Invite invite = new FrameBody.Invite(a, b, a, false, List.of(
                 new FrameBody.PipeName("control", Id128.random()), new FrameBody.PipeName("données", Id128.random())));
         assertEquals(invite, roundTrip(invite, 0));
-        FrameBody.Invite empty = new FrameBody.Invite(a, b, List.of());
+        FrameBody.Invite empty = new FrameBody.Invite(a, b, b, false, List.of());
         assertEquals(empty, roundTrip(empty, 0));
+        FrameBody.Invite isolated = new FrameBody.Invite(a, b, new Id128(0, 0), true, List.of(new FrameBody.PipeName("x", a)));
+        assertEquals(isolated, roundTrip(isolated, 0));
+        for (FrameType t : List.of(FrameType.REQUEST_INTRODUCTION, FrameType.NODE_LOST, FrameType.ADD_CLIENT)) {
+            assertEquals(new FrameBody.NodeFrame(t, a), roundTrip(new FrameBody.NodeFrame(t, a), 0));
+        }
+        for (FrameType t : List.of(FrameType.CLIENT_ADDED, FrameType.BROKER_CHANNEL, FrameType.INTRODUCE)) {
+            assertEquals(new FrameBody.NodeFrame(t, a), roundTrip(new FrameBody.NodeFrame(t, a), 1));
+        }
+        assertEquals(new FrameBody.NodeFrame(FrameType.INTRODUCE, a), roundTrip(new FrameBody.NodeFrame(FrameType.INTRODUCE, a), 0));
+        assertEquals(new FrameBody.BadMessage(a, "bad: ünïcode"), roundTrip(new FrameBody.BadMessage(a, "bad: ünïcode"), 0));
     }
 
     @Test
-    void messagePayloadOfEverySmallSizeRoundTrips() throws Exception {
+    void eventBodyOfEverySmallSizeRoundTrips() throws Exception {
         for (int size = 0; size < 40; size++) {
             byte[] payload = new byte[size];
             for (int i = 0; i < size; i++) {
                 payload[i] = (byte) (i * 7 + size);
             }
-            FrameBody.Message m = (FrameBody.Message) roundTrip(new FrameBody.Message(Id128.random(), ByteBuffer.wrap(payload)), size % 61);
-            byte[] got = new byte[m.payload().remaining()];
-            m.payload().get(got);
+            FrameBody.Event m = (FrameBody.Event) roundTrip(new FrameBody.Event(ByteBuffer.wrap(payload)), size % 61);
+            byte[] got = new byte[m.bytes().remaining()];
+            m.bytes().get(got);
             assertArrayEquals(payload, got);
         }
     }
 
     @Test
     void headerFieldsAreLittleEndianAtDocumentedOffsets() {
-        ByteBuffer b = FrameCodec.encode(new FrameBody.PipeClosed(new Id128(1, 2)));
+        ByteBuffer b = FrameCodec.encode(new FrameBody.NodeFrame(FrameType.NODE_LOST, new Id128(1, 2)));
         assertEquals('S', b.get(0));
         assertEquals('W', b.get(1));
         assertEquals('B', b.get(2));
         assertEquals('D', b.get(3));
         assertEquals(1, b.get(4));
-        assertEquals(FrameType.PIPE_CLOSED.code, b.get(5));
+        assertEquals(FrameType.NODE_LOST.code, b.get(5));
         assertEquals(32, b.order(ByteOrder.LITTLE_ENDIAN).getInt(8));
         assertEquals(1L, b.getLong(16));
         assertEquals(2L, b.getLong(24));
@@ -84,15 +94,15 @@ class FrameCodecTest {
     @Test
     void hostileHeadersAreRejectedWithPreciseReasons() {
         Limits l = Limits.DEFAULT;
-        assertTrue(reject(header(0x12345678, 1, 4, 0, 32, 0), l).contains("bad magic 0x12345678"));
-        assertTrue(reject(header(FrameHeader.MAGIC, 2, 4, 0, 32, 0), l).contains("unsupported protocol version 2"));
+        assertTrue(reject(header(0x12345678, 1, 6, 0, 32, 0), l).contains("bad magic 0x12345678"));
+        assertTrue(reject(header(FrameHeader.MAGIC, 2, 6, 0, 32, 0), l).contains("unsupported protocol version 2"));
         assertTrue(reject(header(FrameHeader.MAGIC, 1, 0x7f, 0, 32, 0), l).contains("unknown frame type 0x7f"));
-        assertTrue(reject(header(FrameHeader.MAGIC, 1, 4, 61, 32, 0), l).contains("declares 61 handles, limit is 60"));
-        assertTrue(reject(header(FrameHeader.MAGIC, 1, 4, 0, 15, 0), l).contains("shorter than the 16-byte header"));
-        assertTrue(reject(header(FrameHeader.MAGIC, 1, 4, 0, 0xffffffffL, 0), l).contains("frame length 4294967295 exceeds the limit"));
-        assertTrue(reject(header(FrameHeader.MAGIC, 1, 4, 0, 32, 9), l).contains("reserved header field"));
+        assertTrue(reject(header(FrameHeader.MAGIC, 1, 6, 61, 32, 0), l).contains("declares 61 handles, limit is 60"));
+        assertTrue(reject(header(FrameHeader.MAGIC, 1, 6, 0, 15, 0), l).contains("shorter than the 16-byte header"));
+        assertTrue(reject(header(FrameHeader.MAGIC, 1, 6, 0, 0xffffffffL, 0), l).contains("frame length 4294967295 exceeds the limit"));
+        assertTrue(reject(header(FrameHeader.MAGIC, 1, 6, 0, 32, 9), l).contains("reserved header field"));
         Limits small = Limits.withMaxPayload(1000);
-        assertTrue(reject(header(FrameHeader.MAGIC, 1, 4, 0, 5000, 0), small).contains("exceeds the limit of " + small.maxFrameBytes()));
+        assertTrue(reject(header(FrameHeader.MAGIC, 1, 6, 0, 5000, 0), small).contains("exceeds the limit of " + small.maxFrameBytes()));
     }
 
     private static String rejectBody(FrameType type, int handles, ByteBuffer body) {
@@ -102,29 +112,42 @@ class FrameCodecTest {
 
     @Test
     void hostileBodiesAreRejectedWithPreciseReasons() {
-        assertTrue(rejectBody(FrameType.PIPE_CLOSED, 0, ByteBuffer.allocate(8)).contains("PIPE_CLOSED pipe id truncated"));
-        assertTrue(rejectBody(FrameType.PIPE_CLOSED, 0, ByteBuffer.allocate(20)).contains("4 trailing bytes"));
-        assertTrue(rejectBody(FrameType.ACCEPT, 2, ByteBuffer.allocate(32)).contains("carries 2 handles; only MESSAGE may"));
-        assertTrue(rejectBody(FrameType.MESSAGE, 0, ByteBuffer.allocate(3)).contains("MESSAGE pipe id truncated"));
+        assertTrue(rejectBody(FrameType.NODE_LOST, 0, ByteBuffer.allocate(8)).contains("NODE_LOST node truncated"));
+        assertTrue(rejectBody(FrameType.NODE_LOST, 0, ByteBuffer.allocate(20)).contains("4 trailing bytes"));
+        assertTrue(rejectBody(FrameType.ACCEPT, 2, ByteBuffer.allocate(36)).contains("ACCEPT frame carries 2 handles; it must carry 0"));
+        assertTrue(rejectBody(FrameType.CLIENT_ADDED, 0, ByteBuffer.allocate(16)).contains("CLIENT_ADDED frame carries 0 handles; it must carry 1"));
+        assertTrue(rejectBody(FrameType.INTRODUCE, 2, ByteBuffer.allocate(16)).contains("INTRODUCE carries 2 handles; it must carry 0 or 1"));
+        ByteBuffer longReason = ByteBuffer.allocate(18).order(ByteOrder.LITTLE_ENDIAN);
+        longReason.position(16).putShort((short) 5000).flip();
+        assertTrue(rejectBody(FrameType.BAD_MESSAGE, 0, longReason).contains("reason of 5000 bytes, limit is 1024"));
 
-        ByteBuffer tooMany = ByteBuffer.allocate(36).order(ByteOrder.LITTLE_ENDIAN);
-        tooMany.position(32).putInt(5000).flip();
+        // INVITE: token, inviter, broker (48 bytes), flags at 48, pipe count at 52, entries from 56
+        ByteBuffer badFlags = ByteBuffer.allocate(56).order(ByteOrder.LITTLE_ENDIAN);
+        badFlags.position(48).putInt(6).putInt(0).flip();
+        assertTrue(rejectBody(FrameType.INVITE, 0, badFlags).contains("unknown flags 0x00000006"));
+
+        ByteBuffer isolatedTwo = ByteBuffer.allocate(56).order(ByteOrder.LITTLE_ENDIAN);
+        isolatedTwo.position(48).putInt(1).putInt(2).flip();
+        assertTrue(rejectBody(FrameType.INVITE, 0, isolatedTwo).contains("isolated INVITE names 2 pipes; it must name exactly 1"));
+
+        ByteBuffer tooMany = ByteBuffer.allocate(56).order(ByteOrder.LITTLE_ENDIAN);
+        tooMany.position(52).putInt(5000).flip();
         assertTrue(rejectBody(FrameType.INVITE, 0, tooMany).contains("names 5000 pipes, limit is 1024"));
 
-        ByteBuffer missing = ByteBuffer.allocate(36).order(ByteOrder.LITTLE_ENDIAN);
-        missing.position(32).putInt(1).flip();
-        assertTrue(rejectBody(FrameType.INVITE, 0, missing).contains("INVITE pipe id truncated"));
+        ByteBuffer missing = ByteBuffer.allocate(56).order(ByteOrder.LITTLE_ENDIAN);
+        missing.position(52).putInt(1).flip();
+        assertTrue(rejectBody(FrameType.INVITE, 0, missing).contains("INVITE pipe port truncated"));
 
-        ByteBuffer badUtf8 = ByteBuffer.allocate(36 + 16 + 2 + 2).order(ByteOrder.LITTLE_ENDIAN);
-        badUtf8.position(32).putInt(1).putLong(1).putLong(2).putShort((short) 2).put((byte) 0xc3).put((byte) 0x28).flip();
+        ByteBuffer badUtf8 = ByteBuffer.allocate(56 + 16 + 2 + 2).order(ByteOrder.LITTLE_ENDIAN);
+        badUtf8.position(52).putInt(1).putLong(1).putLong(2).putShort((short) 2).put((byte) 0xc3).put((byte) 0x28).flip();
         assertTrue(rejectBody(FrameType.INVITE, 0, badUtf8).contains("not valid UTF-8"));
 
-        ByteBuffer longName = ByteBuffer.allocate(36 + 16 + 2).order(ByteOrder.LITTLE_ENDIAN);
-        longName.position(32).putInt(1).putLong(1).putLong(2).putShort((short) 300).flip();
+        ByteBuffer longName = ByteBuffer.allocate(56 + 16 + 2).order(ByteOrder.LITTLE_ENDIAN);
+        longName.position(52).putInt(1).putLong(1).putLong(2).putShort((short) 300).flip();
         assertTrue(rejectBody(FrameType.INVITE, 0, longName).contains("name length 300 outside 1..255"));
 
         Id128 id = Id128.random();
-        ByteBuffer dup = FrameCodec.encode(new FrameBody.Invite(id, id, List.of(
+        ByteBuffer dup = FrameCodec.encode(new FrameBody.Invite(id, id, id, false, List.of(
                 new FrameBody.PipeName("a", id), new FrameBody.PipeName("b", id))));
         FrameHeader h = new FrameHeader(FrameType.INVITE, 0, dup.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(8));
         ByteBuffer body = dup.duplicate().position(16).limit(h.frameLength());
@@ -134,7 +157,7 @@ class FrameCodecTest {
     @Test
     void encodeRefusesMoreHandlesThanOneReadCanDeliver() {
         ByteBuffer b = ByteBuffer.allocate(64);
-        assertThrows(IllegalArgumentException.class, () -> FrameCodec.encode(new FrameBody.PipeClosed(Id128.random()), 61, b));
+        assertThrows(IllegalArgumentException.class, () -> FrameCodec.encode(new FrameBody.Event(ByteBuffer.allocate(8)), 61, b));
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.switchboard.ipc.spi.FrameChannel;
 import dev.switchboard.ipc.spi.HandleOps;
 import dev.switchboard.ipc.spi.NamedChannels;
 import dev.switchboard.ipc.spi.ProcessSpawner;
+import dev.switchboard.ipc.spi.SandboxOps;
 import dev.switchboard.ipc.spi.Transport;
 import dev.switchboard.ipc.wire.Limits;
 import java.io.IOException;
@@ -73,5 +74,18 @@ public final class UnixTransport implements Transport {
             }
         }
         return n;
+    }
+
+    /** Linux only: SOCK_SEQPACKET, MSG_CMSG_CLOEXEC and memfd have no macOS equivalents. */
+    @Override
+    public SandboxOps sandboxOps() {
+        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+            return Transport.super.sandboxOps();
+        }
+        return SandboxOpsHolder.INSTANCE;
+    }
+
+    private static final class SandboxOpsHolder {
+        static final SandboxOps INSTANCE = new UnixSandboxOps();
     }
 }

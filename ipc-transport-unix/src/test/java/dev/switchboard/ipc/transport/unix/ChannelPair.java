@@ -29,11 +29,12 @@ final class ChannelPair implements AutoCloseable {
         this.b = UnixFrameChannel.open(fds[1], limits, bEvents, OPS);
     }
 
-    static FrameBody.Message message(ByteBuffer payload) {
-        return new FrameBody.Message(PIPE, payload);
+    /** A frame whose body is just {@code payload}: the transport does not look inside events. */
+    static FrameBody.Event message(ByteBuffer payload) {
+        return new FrameBody.Event(payload);
     }
 
-    static FrameBody.Message message(int value) {
+    static FrameBody.Event message(int value) {
         ByteBuffer p = ByteBuffer.allocate(4);
         p.putInt(0, value);
         return message(p);

@@ -56,7 +56,7 @@ class FdPassingStressTest {
 
             @Override
             public void onFrame(FrameHeader header, FrameBody body, long[] handles) {
-                int index = ((FrameBody.Message) body).payload().getInt(0);
+                int index = ((FrameBody.Event) body).bytes().getInt(0);
                 if (index != next || handles.length != 1) {
                     problems.add("frame " + next + ": got index " + index + " with " + handles.length + " handles");
                 }

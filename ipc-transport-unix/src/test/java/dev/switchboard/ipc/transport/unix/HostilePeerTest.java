@@ -97,9 +97,9 @@ class HostilePeerTest {
         }
     }
 
-    /** A well-formed MESSAGE frame with {@code payload} bytes that declares {@code handles}. */
+    /** A well-formed EVENT frame with a 16-byte prefix and {@code payload} bytes that declares {@code handles}. */
     private static byte[] frame(int payload, int handles) {
-        FrameBody body = new FrameBody.Message(ChannelPair.PIPE, ByteBuffer.allocate(payload));
+        FrameBody body = new FrameBody.Event(ByteBuffer.allocate(16 + payload));
         ByteBuffer b = ByteBuffer.allocate(FrameCodec.encodedLength(body));
         FrameCodec.encode(body, handles, b);
         return b.array();
@@ -138,13 +138,13 @@ class HostilePeerTest {
 
     @Test
     void lengthPastTheLimit() throws Exception {
-        peer.write(header(FrameType.MESSAGE.code, 0, LIMITS.maxFrameBytes() + 1L));
+        peer.write(header(FrameType.EVENT.code, 0, LIMITS.maxFrameBytes() + 1L));
         expectProtocolError("exceeds the limit of " + LIMITS.maxFrameBytes());
     }
 
     @Test
     void moreHandlesDeclaredThanTheLimit() throws Exception {
-        peer.write(header(FrameType.MESSAGE.code, Limits.HANDLE_CAP + 1, 64));
+        peer.write(header(FrameType.EVENT.code, Limits.HANDLE_CAP + 1, 64));
         expectProtocolError("frame declares 61 handles, limit is 60");
     }
 
@@ -207,7 +207,7 @@ class HostilePeerTest {
         ByteBuffer b = ByteBuffer.allocate(FrameCodec.encodedLength(body));
         FrameCodec.encode(body, 1, b);
         peer.write(b.array(), attached(1)); // the fd is claimed, then the codec rejects the frame
-        expectProtocolError("CONNECT frame carries 1 handles; only MESSAGE may");
+        expectProtocolError("CONNECT frame carries 1 handles; it must carry 0");
     }
 
     @Test

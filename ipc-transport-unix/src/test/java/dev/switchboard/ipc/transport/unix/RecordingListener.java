@@ -20,7 +20,7 @@ class RecordingListener implements FrameChannel.Listener {
 
     record Frame(FrameHeader header, FrameBody body, long[] handles) {
         ByteBuffer payload() {
-            return ((FrameBody.Message) body).payload();
+            return ((FrameBody.Event) body).bytes();
         }
     }
 
@@ -85,10 +85,10 @@ class RecordingListener implements FrameChannel.Listener {
 
     /** The body may view the receive buffer only during onFrame: keep a copy. */
     private static FrameBody copy(FrameBody body) {
-        if (body instanceof FrameBody.Message m) {
-            ByteBuffer copy = ByteBuffer.allocate(m.payload().remaining());
-            copy.put(m.payload().duplicate()).flip();
-            return new FrameBody.Message(m.pipeId(), copy);
+        if (body instanceof FrameBody.Event m) {
+            ByteBuffer copy = ByteBuffer.allocate(m.bytes().remaining());
+            copy.put(m.bytes().duplicate()).flip();
+            return new FrameBody.Event(copy);
         }
         return body;
     }

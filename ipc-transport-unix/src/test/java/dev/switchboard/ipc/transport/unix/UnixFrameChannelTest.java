@@ -59,7 +59,7 @@ class UnixFrameChannelTest {
             p.a.send(ChannelPair.message(42), new long[0]);
             p.a.send(ChannelPair.message(43), new long[] {openFile("a1", "one"), openFile("a2", "two")});
             p.b.send(ChannelPair.message(44), new long[] {openFile("b1", "three")});
-            p.b.send(new FrameBody.PipeClosed(ChannelPair.PIPE), null);
+            p.b.send(new FrameBody.NodeFrame(FrameType.NODE_LOST, ChannelPair.PIPE), null);
 
             RecordingListener.Frame connect = p.bEvents.take();
             assertEquals(FrameType.CONNECT, connect.header().type());
@@ -82,7 +82,7 @@ class UnixFrameChannelTest {
             RecordingListener.Frame back = p.aEvents.take();
             assertEquals(44, back.payload().getInt(0));
             assertEquals("three", readAll(back.handles()[0]));
-            assertEquals(new FrameBody.PipeClosed(ChannelPair.PIPE), p.aEvents.take().body());
+            assertEquals(new FrameBody.NodeFrame(FrameType.NODE_LOST, ChannelPair.PIPE), p.aEvents.take().body());
 
             p.a.close();
             assertEquals(CloseReason.Kind.LOCAL, p.aEvents.awaitClosed().kind());

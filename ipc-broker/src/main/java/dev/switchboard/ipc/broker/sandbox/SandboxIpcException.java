@@ -1,0 +1,21 @@
+package dev.switchboard.ipc.broker.sandbox;
+
+import java.io.IOException;
+
+/**
+ * A sandbox request got no answer: the host dropped it (a request it considers bad), the host is
+ * gone, the channel is broken, or the host's handler failed. Subclasses say when the request was
+ * refused on purpose or timed out.
+ */
+public class SandboxIpcException extends IOException {
+
+    private static final long serialVersionUID = 1L;
+
+    public SandboxIpcException(String message) {
+        super(message);
+    }
+
+    public SandboxIpcException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,66 @@
+package dev.switchboard.ipc.node;
+
+import dev.switchboard.ipc.ports.UserPayload;
+import dev.switchboard.ipc.spi.HandleOps;
+import dev.switchboard.ipc.wire.Id128;
+
+/**
+ * What a user message carries besides pipe ends: bytes and raw OS handles. Owns the handles
+ * until {@link #takeHandles()} or {@link #discard()}. A payload that arrived from another node
+ * remembers that node (for bad-message reports) and its channel (for flow control).
+ */
+public final class PipePayload implements UserPayload {
+
+    private final byte[] bytes;
+    private final HandleOps ops;
+    private final Id128 sourceNode;
+    private NodeChannel source;
+    private long[] handles;
+
+    public PipePayload(byte[] bytes, long[] handles, HandleOps ops) {
+        this(bytes, handles, ops, null, null);
+    }
+
+    PipePayload(byte[] bytes, long[] handles, HandleOps ops, Id128 sourceNode, NodeChannel source) {
+        this.bytes = bytes;
+        this.handles = handles;
+        this.ops = ops;
+        this.sourceNode = sourceNode;
+        this.source = source;
+        if (source != null) {
+            source.received(bytes.length, handles.length);
+        }
+    }
+
+    public byte[] bytes() {
+        return bytes;
+    }
+
+    /** The node this message arrived from, or null when it was written in this process. */
+    public Id128 sourceNode() {
+        return sourceNode;
+    }
+
+    /** Moves the handles to the caller; the payload then holds none. Also ends flow-control accounting. */
+    public synchronized long[] takeHandles() {
+        long[] h = handles;
+        handles = NodeChannel.NO_HANDLES;
+        release(h.length);
+        return h;
+    }
+
+    @Override
+    public void discard() {
+        for (long h : takeHandles()) {
+            ops.close(h);
+        }
+    }
+
+    private void release(int handleCount) {
+        NodeChannel s = source;
+        if (s != null) {
+            source = null;
+            s.consumed(bytes.length, handleCount);
+        }
+    }
+}
