@@ -46,7 +46,7 @@ final class GraphChildren {
      * <li>{@code y HOP HOPS} + pipe: read whatever is there, write "b HOP" back, pass the pipe to
      *     the peer as HOP+1, or to the parent ("y-back") at HOPS; {@code report} → what each hop read
      * <li>{@code read-fd} + fd → "content TEXT"
-     * <li>{@code stats} → "stats STATS"
+     * <li>{@code stats} → "stats STATS"; {@code describe}: the node's ports into the child's log → "described"
      * <li>misbehaviour: {@code bad-fd}, {@code bad-pipe} (a handle of that kind to the parent),
      *     {@code intro random|HEX} (ask the broker for an introduction) → "requested"
      * <li>middle only: {@code g COMMAND} + handles: COMMAND to the grandchild; its replies come back
@@ -169,6 +169,11 @@ final class GraphChildren {
                 case "report" -> bounceReport();
                 case "read-fd" -> reply("content " + GraphSupport.contentOf(m.takeHandle(0)));
                 case "stats" -> reply("stats " + GraphSupport.statsLine());
+                case "describe" -> {
+                    // diagnosis: the node's ports, into the log
+                    log("ports:\n" + NodeController.get().node().describe());
+                    reply("described");
+                }
                 case "bad-fd" -> {
                     reply("sending an fd");
                     PlatformHandle h = GraphSupport.tempFileFd("secret");
@@ -389,6 +394,7 @@ final class GraphChildren {
             }
         }
 
+        static final boolean DEBUG = Boolean.getBoolean("graph.debug");
         static final Object bounceLock = new Object();
         static final List<String> hops = new ArrayList<>();
         static String bounceProblem;
@@ -396,6 +402,9 @@ final class GraphChildren {
         /** Bounced pipe: read whatever is there, then pass it on. */
         static void bounce(MessagePipe y, int hop, int total) throws Exception {
             synchronized (bounceLock) {
+                if (hop < 5 || hop % 100 == 0 || DEBUG) {
+                    log("hop " + hop + ": got the end " + y);
+                }
                 int first = -1;
                 int count = 0;
                 Message m = y.read(Duration.ofMillis(3));
@@ -417,6 +426,9 @@ final class GraphChildren {
                     bounceProblem = "hop_" + hop + ":_more_than_2000_messages";
                 }
                 hops.add(hop + ":" + first + ":" + count);
+                if (DEBUG) {
+                    log("hop " + hop + ": read " + first + "+" + count + ", passing on");
+                }
                 y.write(GraphSupport.text("b " + hop));
                 if (hop < total) {
                     peer.write(GraphSupport.text("y " + (hop + 1) + " " + total, y));

@@ -52,12 +52,16 @@ final class GraphLaunch implements AutoCloseable {
      * and waits until it says hello on "control".
      */
     static GraphLaunch start(String role, boolean untrusted, String... args) throws Exception {
+        List<String> jvm = new ArrayList<>(List.of(JVM_OPTIONS));
+        if (Boolean.getBoolean("graph.debug")) {
+            jvm.add("-Dgraph.debug=true");
+        }
         List<String> all = new ArrayList<>();
         all.add(role);
         all.addAll(List.of(args));
         PlatformChannel channel = PlatformChannel.create();
         ChildProcess child = ChildProcessLauncher.forJava(GraphChildren.Peer.class)
-                .jvmOptions(JVM_OPTIONS)
+                .jvmOptions(jvm.toArray(new String[0]))
                 .passEndpoint(channel.takeRemoteEndpoint())
                 .args(all.toArray(new String[0]))
                 .appendOutput(Launch.childLog(GraphChildren.Peer.class))

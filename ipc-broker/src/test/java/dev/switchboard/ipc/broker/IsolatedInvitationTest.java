@@ -39,7 +39,7 @@ class IsolatedInvitationTest {
                 .appendError(Launch.childLog(GraphChildren.Isolated.class))
                 .start();
         CompletableFuture<ProcessError> error = new CompletableFuture<>();
-        MessagePipe pipe = new OutgoingInvitation().sendIsolated(child, named, error::complete, Launch.CALLBACKS);
+        MessagePipe pipe = OutgoingInvitation.sendIsolated(child, named, error::complete, Launch.CALLBACKS);
         try {
             // written before the child has even connected: waits, keeps order
             for (int i = 0; i < 100; i++) {
@@ -86,7 +86,7 @@ class IsolatedInvitationTest {
                 .appendError(Launch.childLog(GraphChildren.Isolated.class))
                 .start();
         CompletableFuture<ProcessError> error = new CompletableFuture<>();
-        MessagePipe pipe = new OutgoingInvitation().sendIsolated(child, named, error::complete, Launch.CALLBACKS);
+        MessagePipe pipe = OutgoingInvitation.sendIsolated(child, named, error::complete, Launch.CALLBACKS);
         assertTrue(TestSupport.readText(pipe, GraphLaunch.WAIT).startsWith("hello isolated "));
         child.destroyForcibly();
         assertThrows(PipeClosedException.class, () -> pipe.read(Duration.ofSeconds(10)));

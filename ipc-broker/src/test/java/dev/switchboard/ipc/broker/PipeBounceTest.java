@@ -17,7 +17,9 @@ import org.junit.jupiter.api.Test;
  * One end (X) stays here and writes numbered messages without pause; the other (Y) goes to child
  * A, then bounces between A and B over a direct A-B pipe 1,000 times, then comes back here. Each
  * holder reads whatever has arrived when it gets Y and writes "b HOP" back. Read in bounce order,
- * the numbers are 0..N-1, each once; X reads b0..b1000 in order.
+ * the numbers are 0..N-1, each once; X reads b0..b1000 in order. X writes about four messages
+ * a millisecond, so messages are in flight through the proxies at every move. Run with
+ * {@code -DargLine=-Dgraph.debug=true} to have the children log every hop.
  */
 class PipeBounceTest {
 
@@ -60,9 +62,19 @@ class PipeBounceTest {
 
             MessagePipe y;
             String backText;
-            try (Message m = a.expectMessage("y-back ", Duration.ofMinutes(3))) {
+            try (Message m = a.expectMessage("y-back ", Duration.ofSeconds(90))) {
                 backText = TestSupport.text(m);
                 y = m.takePipe(0);
+            } catch (AssertionError stuck) {
+                // where did it stop? each holder says which hops it saw, and logs its ports
+                stop.set(true);
+                System.out.println("bounce stuck; this node's ports:\n" + dev.switchboard.ipc.node.NodeController.get().node().describe());
+                a.send("describe");
+                b.send("describe");
+                a.send("report");
+                b.send("report");
+                throw new AssertionError(stuck.getMessage() + "; " + written.get() + " written; proxies here "
+                        + GraphSupport.proxies() + "; A: " + diagnosis(a) + "; B: " + diagnosis(b), stuck);
             }
             long bounceMs = (System.nanoTime() - start) / 1_000_000;
             stop.set(true);
@@ -122,6 +134,15 @@ class PipeBounceTest {
             x.close();
             y.close();
             assertTrue(a.errors.isEmpty() && b.errors.isEmpty(), "process errors: " + a.errors + " " + b.errors);
+        }
+    }
+
+    /** A holder's report, for a failure message; never fails itself. */
+    private static String diagnosis(GraphLaunch holder) {
+        try {
+            return holder.expect("report ", Duration.ofSeconds(30));
+        } catch (Throwable t) {
+            return "(no report: " + t.getMessage() + ")";
         }
     }
 
