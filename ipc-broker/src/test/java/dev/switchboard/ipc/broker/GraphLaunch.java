@@ -176,6 +176,42 @@ final class GraphLaunch implements AutoCloseable {
         }
     }
 
+    private final List<ProcessError> seenErrors = new ArrayList<>(); // guarded by itself
+
+    /**
+     * The first error of {@code kind} the invitation's handler got within {@code timeout}, or null.
+     * Errors of other kinds are kept in {@link #seenErrors()}: handlers run on a multi-threaded
+     * executor, so two reports about one event may arrive in either order.
+     */
+    ProcessError awaitError(ProcessError.Kind kind, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (seenErrors) {
+            for (ProcessError e : seenErrors) {
+                if (e.kind() == kind) {
+                    return e;
+                }
+            }
+            while (true) {
+                long left = deadline - System.nanoTime();
+                ProcessError e = errors.poll(Math.max(0, left), TimeUnit.NANOSECONDS);
+                if (e == null) {
+                    return null;
+                }
+                seenErrors.add(e);
+                if (e.kind() == kind) {
+                    return e;
+                }
+            }
+        }
+    }
+
+    /** Every error {@link #awaitError} has taken so far, in arrival order. */
+    List<ProcessError> seenErrors() {
+        synchronized (seenErrors) {
+            return List.copyOf(seenErrors);
+        }
+    }
+
     /** The first error the invitation's handler got within {@code timeout}, or null. */
     ProcessError firstError(Duration timeout) throws InterruptedException {
         return errors.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
