@@ -60,6 +60,8 @@ class BadMessageTest {
             assertTrue(e.reason().contains("B wrote something it should not have"), e.reason());
             assertEquals(b.child, e.process());
             assertNull(a.firstError(Duration.ofMillis(500)), "A's invitation is not blamed");
+            p.end0().close();
+            hop.end0().close();
         }
     }
 
@@ -83,6 +85,7 @@ class BadMessageTest {
             assertTrue(report.startsWith("g-error BAD_MESSAGE "), report);
             assertTrue(report.contains("grandchild misbehaved 7"), report);
             assertNull(m.firstError(Duration.ofMillis(500)), "the middle child's own invitation is not blamed");
+            mine.close();
         }
     }
 }

@@ -76,6 +76,8 @@ class GraphProcessDeathTest {
             }
             assertNull(b.firstError(Duration.ZERO), "B's invitation reports nothing");
             assertTrue(b.child.isAlive());
+            mine.close();
+            fresh.end0().close();
         }
     }
 }

@@ -79,6 +79,7 @@ class ShareBrokerTest {
             assertTrue(GraphSupport.field(verdictC, "peers") >= 2, "C is connected to G: " + verdictC);
             assertTrue(GraphSupport.field(verdictG, "peers") >= 3, "G is connected to M, the root and C: " + verdictG);
             assertTrue(m.errors.isEmpty() && c.errors.isEmpty(), "process errors: " + m.errors + " " + c.errors);
+            mine.close();
         }
     }
 

@@ -54,6 +54,7 @@ class UntrustedChildTest {
             other.send("echo", p.end1());
             p.end0().write(GraphSupport.text("still here?"));
             assertEquals("still here?", TestSupport.readText(p.end0(), GraphLaunch.WAIT));
+            p.end0().close();
             assertTrue(other.errors.isEmpty(), "B: " + other.errors);
         }
     }
