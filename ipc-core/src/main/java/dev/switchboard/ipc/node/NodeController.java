@@ -53,6 +53,8 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
         final Id128 inviter;
         final boolean isolated;
         final Set<Id128> allowed = new HashSet<>();
+        /** A violation was reported: the disconnect that follows is its consequence, not news. */
+        volatile boolean violated;
 
         Client(Id128 node, ClientSink sink, boolean untrusted, Id128 inviter, boolean isolated) {
             this.node = node;
@@ -402,6 +404,13 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
     private void violation(NodeChannel channel, String reason) {
         Id128 peer = channel.peer();
         if (peer != null) {
+            Client c;
+            synchronized (lock) {
+                c = clients.get(peer);
+            }
+            if (c != null) {
+                c.violated = true;
+            }
             reportBadMessage(peer, reason);
         }
         channel.fail(reason);
@@ -633,7 +642,7 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
         // a clean hang-up after every pipe to that process was closed is the normal end, not an error
         boolean mattered = reason.kind() != CloseReason.Kind.PEER_CLOSED || node.portsRoutedThrough(peer) > 0;
         nodeLost(peer);
-        if (c != null && c.sink != null && reason.isFailure() && mattered) {
+        if (c != null && c.sink != null && reason.isFailure() && mattered && !c.violated) {
             c.sink.onDisconnected(reason);
         }
     }
