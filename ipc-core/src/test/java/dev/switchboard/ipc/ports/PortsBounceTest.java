@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * between A and B over an A-B pipe; every holder reads what arrived, writes "b HOP" back on Y
  * and passes Y on. Writes, reads and event deliveries interleave at random.
  */
-@org.junit.jupiter.api.Disabled("reproduces the PipeBounceTest stall; the engine does not pass it yet")
+@org.junit.jupiter.api.Disabled("reproducer for the proxy-collapse livelock (docs/ports.md §5): fails on today's engine; enable it when fixing that")
 class PortsBounceTest {
 
     private static final int P = 0;
