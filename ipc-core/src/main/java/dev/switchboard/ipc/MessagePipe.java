@@ -161,7 +161,9 @@ public final class MessagePipe implements Handle {
             }
         }
         synchronized (sendLock) {
-            while (unsent != null && unsentBytes > UNSENT_HIGH_BYTES && !Thread.currentThread().isInterrupted()) {
+            // never on the I/O thread: it is the one that will deliver the ACCEPT this waits for
+            while (unsent != null && unsentBytes > UNSENT_HIGH_BYTES && !Thread.currentThread().isInterrupted()
+                    && !NodeController.onIoThread()) {
                 try {
                     sendLock.wait(50); // until the invitation connects (or fails)
                 } catch (InterruptedException e) {

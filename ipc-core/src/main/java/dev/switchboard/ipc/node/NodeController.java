@@ -163,6 +163,11 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
         }
     }
 
+    /** True on a Switchboard I/O thread inside a frame or close callback, where nothing may wait. */
+    public static boolean onIoThread() {
+        return NodeChannel.IN_IO_CALLBACK.get();
+    }
+
     /** Waits while the channel towards {@code peerNode} has too much queued. Never blocks an I/O callback. */
     public void awaitWritable(Id128 peerNode) {
         NodeChannel c;
