@@ -47,16 +47,7 @@ final class GraphSupport {
 
     /** Null when {@code got} is message {@code i} of the small stream with this seed, else what is wrong. */
     static String checkSmall(long seed, int i, byte[] got) {
-        byte[] want = smallPayload(seed, i);
-        if (got.length != want.length) {
-            return "message " + i + ": " + got.length + " bytes, expected " + want.length;
-        }
-        for (int j = 0; j < want.length; j++) {
-            if (got[j] != want[j]) {
-                return "message " + i + ": byte " + j + " differs";
-            }
-        }
-        return null;
+        return TestSupport.difference(i, smallPayload(seed, i), got);
     }
 
     static byte[] utf8(String s) {

@@ -135,7 +135,11 @@ final class TestSupport {
 
     /** Null when {@code got} is message {@code i}, else what is wrong. */
     static String checkMixed(long seed, int i, byte[] got) {
-        byte[] want = mixedPayload(seed, i);
+        return difference(i, mixedPayload(seed, i), got);
+    }
+
+    /** Null when message {@code i} arrived as {@code want}, else what differs. */
+    static String difference(int i, byte[] want, byte[] got) {
         if (got.length != want.length) {
             return "message " + i + ": " + got.length + " bytes, expected " + want.length;
         }
