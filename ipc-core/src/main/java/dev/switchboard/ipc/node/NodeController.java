@@ -570,7 +570,7 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
             b = broker;
         }
         if (towardsInvitee == null) {
-            ops.close(handles[0]);
+            // NodeChannel.onFrame closes the frame's handles when this throws: not here too
             throw new ProtocolException("CLIENT_ADDED for node " + invitee + ", which this node did not invite");
         }
         towardsInvitee.send(new FrameBody.NodeFrame(FrameType.BROKER_CHANNEL, b), handles); // ownership moves on
@@ -579,7 +579,7 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
     private void onBrokerChannel(NodeChannel channel, Id128 from, Id128 brokerNode, long[] handles) throws ProtocolException {
         synchronized (lock) {
             if (!joined || from == null || !from.equals(inviter) || brokerChannel != null || !brokerNode.equals(broker)) {
-                ops.close(handles[0]);
+                // NodeChannel.onFrame closes the frame's handles when this throws
                 throw new ProtocolException("BROKER_CHANNEL that this node did not expect");
             }
         }

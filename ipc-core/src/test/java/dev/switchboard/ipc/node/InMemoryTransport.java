@@ -27,6 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class InMemoryTransport implements Transport {
 
     final Set<Long> open = ConcurrentHashMap.newKeySet();
+    /** Handles closed twice (or never opened): each one a bug, whatever thread it happened on. */
+    final java.util.List<Long> doubleCloses = new java.util.concurrent.CopyOnWriteArrayList<>();
     final ExecutorService io = Executors.newSingleThreadExecutor(r -> new Thread(r, "fake-io"));
     private final AtomicLong next = new AtomicLong(100);
     private final Map<Long, Long> peerOf = new ConcurrentHashMap<>();
@@ -36,6 +38,7 @@ final class InMemoryTransport implements Transport {
         @Override
         public void close(long handle) {
             if (!open.remove(handle)) {
+                doubleCloses.add(handle);
                 throw new AssertionError("handle " + handle + " closed twice or never opened");
             }
         }

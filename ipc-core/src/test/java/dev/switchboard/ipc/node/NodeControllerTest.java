@@ -96,6 +96,7 @@ class NodeControllerTest {
         settle();
         t.io.shutdown();
         assertTrue(t.open.stream().allMatch(h -> channelHandle(h)), "handles left open: " + t.open);
+        assertEquals(List.of(), t.doubleCloses, "handles closed twice");
     }
 
     /** Channel endpoints stay open with their controllers; every other handle must be gone. */
@@ -200,6 +201,17 @@ class NodeControllerTest {
         // the broker sends its client a frame only a client may send to a broker
         NodeChannel toClient = channelTo(broker, c.name());
         toClient.send(new FrameBody.NodeFrame(FrameType.REQUEST_INTRODUCTION, Id128.random()));
+        awaitTrue(() -> c.stats().peers() == 0, "the client dropped the channel");
+        assertEquals(CloseReason.Kind.PEER_CLOSED, sink.gone.get(5, TimeUnit.SECONDS).kind());
+    }
+
+    @Test
+    void aHandleOnARefusedFrameIsClosedExactlyOnce() throws Exception {
+        NodeController c = new NodeController(t);
+        Sink sink = new Sink();
+        invite(broker, c, sink, false);
+        // CLIENT_ADDED for a node the client never invited: refused, its handle closed once
+        channelTo(broker, c.name()).send(new FrameBody.NodeFrame(FrameType.CLIENT_ADDED, Id128.random()), new long[] {t.newHandle()});
         awaitTrue(() -> c.stats().peers() == 0, "the client dropped the channel");
         assertEquals(CloseReason.Kind.PEER_CLOSED, sink.gone.get(5, TimeUnit.SECONDS).kind());
     }
