@@ -32,12 +32,7 @@ class IsolatedInvitationTest {
     void theIsolatedPipeCarriesMessagesAndFdsBothWays(@TempDir Path dir) throws Exception {
         Map<Integer, String> before = TestSupport.openFds();
         NamedPlatformChannel named = NamedPlatformChannel.create();
-        ChildProcess child = ChildProcessLauncher.forJava(GraphChildren.Isolated.class)
-                .jvmOptions(GraphLaunch.JVM_OPTIONS)
-                .passNamedChannel(named)
-                .appendOutput(Launch.childLog(GraphChildren.Isolated.class))
-                .appendError(Launch.childLog(GraphChildren.Isolated.class))
-                .start();
+        ChildProcess child = launchIsolatedChild(named);
         CompletableFuture<ProcessError> error = new CompletableFuture<>();
         MessagePipe pipe = OutgoingInvitation.sendIsolated(child, named, error::complete, Launch.CALLBACKS);
         try {
@@ -79,12 +74,7 @@ class IsolatedInvitationTest {
     @Test
     void theChildDyingClosesTheIsolatedPipeAndReportsIt() throws Exception {
         NamedPlatformChannel named = NamedPlatformChannel.create();
-        ChildProcess child = ChildProcessLauncher.forJava(GraphChildren.Isolated.class)
-                .jvmOptions(GraphLaunch.JVM_OPTIONS)
-                .passNamedChannel(named)
-                .appendOutput(Launch.childLog(GraphChildren.Isolated.class))
-                .appendError(Launch.childLog(GraphChildren.Isolated.class))
-                .start();
+        ChildProcess child = launchIsolatedChild(named);
         CompletableFuture<ProcessError> error = new CompletableFuture<>();
         MessagePipe pipe = OutgoingInvitation.sendIsolated(child, named, error::complete, Launch.CALLBACKS);
         assertTrue(TestSupport.readText(pipe, GraphLaunch.WAIT).startsWith("hello isolated "));
@@ -94,5 +84,14 @@ class IsolatedInvitationTest {
         assertEquals(ProcessError.Kind.DISCONNECTED, e.kind(), e.reason());
         assertEquals(child, e.process());
         named.close();
+    }
+
+    private static ChildProcess launchIsolatedChild(NamedPlatformChannel named) throws java.io.IOException {
+        return ChildProcessLauncher.forJava(GraphChildren.Isolated.class)
+                .jvmOptions(GraphLaunch.JVM_OPTIONS)
+                .passNamedChannel(named)
+                .appendOutput(Launch.childLog(GraphChildren.Isolated.class))
+                .appendError(Launch.childLog(GraphChildren.Isolated.class))
+                .start();
     }
 }
