@@ -123,7 +123,11 @@ final class RawFds {
                 } catch (IOException e) {
                     continue; // the listing's own directory fd, gone by now
                 }
-                fds.put(Integer.parseInt(p.getFileName().toString()), target);
+                // directory streams over /proc/*/fd (this listing's, or one another thread has open
+                // for a moment) and the JVM's brief cgroup reads come and go on their own
+                if (!(target.startsWith("/proc/") && target.endsWith("/fd")) && !target.startsWith("/sys/fs/cgroup/")) {
+                    fds.put(Integer.parseInt(p.getFileName().toString()), target);
+                }
             }
         }
         return fds;
