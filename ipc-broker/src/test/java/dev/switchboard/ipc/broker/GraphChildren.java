@@ -171,7 +171,7 @@ final class GraphChildren {
                 case "stats" -> reply("stats " + GraphSupport.statsLine());
                 case "describe" -> {
                     // diagnosis: the node's ports, into the log
-                    log("ports:\n" + NodeController.get().node().describe());
+                    log("ports:\n" + NodeController.get().node().describe() + "channels:\n" + NodeController.get().describeChannels());
                     reply("described");
                 }
                 case "bad-fd" -> {

@@ -48,11 +48,15 @@ class PipeBounceTest {
             Thread writer = new Thread(() -> {
                 try {
                     while (!stop.get()) {
-                        x.write(GraphSupport.numbered(written.get()));
-                        written.incrementAndGet();
-                        // About 500 messages/s. Several thousand a second while the end moves every
-                        // few milliseconds outruns proxy collapse (one trip around the route per
-                        // proxy) and the route stops converging: a known limit of the ports engine.
+                        // Bursts of 4 every 2 ms: about 2,000 messages/s while the end moves every
+                        // few milliseconds, so proxies pile up unless they collapse as fast. (Not
+                        // more: on a 2-core machine under other load, a writer that outruns the
+                        // forwarding through a proxy chain floods the channels the collapse needs;
+                        // docs/ports.md §5.)
+                        for (int i = 0; i < 4; i++) {
+                            x.write(GraphSupport.numbered(written.get()));
+                            written.incrementAndGet();
+                        }
                         TestSupport.sleep(2);
                     }
                 } catch (Throwable t) {
@@ -69,7 +73,8 @@ class PipeBounceTest {
             } catch (AssertionError stuck) {
                 // where did it stop? each holder says which hops it saw, and logs its ports
                 stop.set(true);
-                System.out.println("bounce stuck; this node's ports:\n" + dev.switchboard.ipc.node.NodeController.get().node().describe());
+                System.out.println("bounce stuck; this node's ports:\n" + dev.switchboard.ipc.node.NodeController.get().node().describe()
+                        + "channels:\n" + dev.switchboard.ipc.node.NodeController.get().describeChannels());
                 a.send("describe");
                 b.send("describe");
                 a.send("report");

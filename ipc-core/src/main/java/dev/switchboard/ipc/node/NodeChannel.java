@@ -223,6 +223,18 @@ public final class NodeChannel implements FrameChannel.Listener {
         }
     }
 
+    /** Flow-control state, for failure messages. */
+    String describeFlow() {
+        FrameChannel f = frames;
+        flow.lock();
+        try {
+            return "inbound=" + inboundBytes + "B/" + inboundHandles + "fds" + (readPaused ? " read-paused" : "")
+                    + " queued-out=" + (f == null ? 0 : f.queuedBytes()) + "B";
+        } finally {
+            flow.unlock();
+        }
+    }
+
     boolean isReadPaused() {
         flow.lock();
         try {

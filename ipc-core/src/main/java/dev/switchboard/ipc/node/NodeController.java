@@ -144,6 +144,19 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
         return new NodeStats(node.name(), userMessagesReceived.get(), userMessagesRelayed.get(), n, node.portCount(), node.proxyCount());
     }
 
+    /** One line per node channel with its flow-control state, for failure messages. */
+    public String describeChannels() {
+        List<NodeChannel> cs;
+        synchronized (lock) {
+            cs = new ArrayList<>(peers.values());
+        }
+        StringBuilder b = new StringBuilder();
+        for (NodeChannel c : cs) {
+            b.append("  ").append(c.describe()).append(' ').append(c.describeFlow()).append('\n');
+        }
+        return b.toString();
+    }
+
     // ------------------------------------------------------------ ports
 
     /** Calls {@code onChange} whenever the status of {@code port} may have changed. */

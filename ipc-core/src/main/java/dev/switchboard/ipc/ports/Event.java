@@ -64,18 +64,14 @@ public sealed interface Event
     }
 
     /**
-     * Travels forward along a route until it reaches the port whose next hop is the proxy
-     * {@code proxyNode/proxyPort}; that port then sends straight to {@code targetNode/targetPort}
-     * (the proxy's own next hop) and answers with {@link ObserveProxyAck}.
+     * A proxy ({@code from}) tells the port that sends to it ({@code port}, its previous port) where
+     * it forwards to. If that port is a receiving port, it sends straight to
+     * {@code targetNode/targetPort} from then on and answers with {@link ObserveProxyAck}.
      */
-    record ObserveProxy(
-            Id128 port, Id128 from, Id128 proxyNode, Id128 proxyPort, Id128 targetNode, Id128 targetPort)
-            implements Event {
+    record ObserveProxy(Id128 port, Id128 from, Id128 targetNode, Id128 targetPort) implements Event {
         public ObserveProxy {
             Objects.requireNonNull(port, "port");
             Objects.requireNonNull(from, "from");
-            Objects.requireNonNull(proxyNode, "proxyNode");
-            Objects.requireNonNull(proxyPort, "proxyPort");
             Objects.requireNonNull(targetNode, "targetNode");
             Objects.requireNonNull(targetPort, "targetPort");
         }
@@ -85,21 +81,12 @@ public sealed interface Event
      * The answer to {@link ObserveProxy}, sent to the proxy by the port that bypasses it.
      *
      * @param lastSequence the last sequence number the bypassing port sent through the proxy; once
-     *     it has forwarded that far, the proxy goes away. {@link #RETRY} means the bypassing port
-     *     was itself a proxy and the proxy must announce itself again later.
+     *     it has forwarded that far, the proxy goes away
      */
     record ObserveProxyAck(Id128 port, Id128 from, long lastSequence) implements Event {
-        /** {@link #lastSequence()} value asking the proxy to send {@link ObserveProxy} again (all ones on the wire). */
-        public static final long RETRY = -1L;
-
         public ObserveProxyAck {
             Objects.requireNonNull(port, "port");
             Objects.requireNonNull(from, "from");
-        }
-
-        /** Whether this ack asks the proxy to announce itself again instead of going away. */
-        public boolean isRetry() {
-            return lastSequence == RETRY;
         }
     }
 

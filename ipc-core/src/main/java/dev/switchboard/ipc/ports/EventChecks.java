@@ -38,14 +38,12 @@ final class EventChecks {
                 }
             }
         } else if (event instanceof Event.ObserveProxy p) {
-            id(p.proxyNode(), what, "proxy node");
-            id(p.proxyPort(), what, "proxy port");
             id(p.targetNode(), what, "target node");
             id(p.targetPort(), what, "target port of the proxy");
         } else if (event instanceof Event.ObserveProxyAck a) {
-            if (a.lastSequence() < 0 && !a.isRetry()) {
+            if (a.lastSequence() < 0) {
                 throw new ProtocolException(what + " last sequence number " + Long.toUnsignedString(a.lastSequence())
-                        + " exceeds 2^63-1 and is not the retry marker");
+                        + " exceeds 2^63-1");
             }
         } else if (event instanceof Event.ObserveClosure c) {
             if (c.lastSequence() < 0) {

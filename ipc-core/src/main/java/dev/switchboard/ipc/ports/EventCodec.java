@@ -110,8 +110,6 @@ public final class EventCodec {
                     out.put(userBytes.duplicate());
                 }
             } else if (event instanceof Event.ObserveProxy p) {
-                putId(out, p.proxyNode());
-                putId(out, p.proxyPort());
                 putId(out, p.targetNode());
                 putId(out, p.targetPort());
             } else if (event instanceof Event.ObserveProxyAck a) {
@@ -178,7 +176,6 @@ public final class EventCodec {
             }
             case PORT_ACCEPTED -> event = new Event.PortAccepted(port, from);
             case OBSERVE_PROXY -> event = new Event.ObserveProxy(port, from,
-                    id(b, what + " proxy node"), id(b, what + " proxy port"),
                     id(b, what + " target node"), id(b, what + " target port of the proxy"));
             case OBSERVE_PROXY_ACK -> {
                 need(b, 8, what + " last sequence number");
@@ -238,7 +235,7 @@ public final class EventCodec {
 
     private static int bodySize(Event event) {
         if (event instanceof Event.ObserveProxy) {
-            return 4 * Id128.SIZE;
+            return 2 * Id128.SIZE;
         } else if (event instanceof Event.ObserveProxyAck || event instanceof Event.ObserveClosure) {
             return 8;
         } else if (event instanceof Event.UpdatePrevious) {

@@ -6,7 +6,6 @@ import dev.switchboard.ipc.wire.ProtocolException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -330,12 +329,8 @@ public final class Node {
                     }
                     // Events a port set aside from that node can never be followed by the rest of
                     // their sender's stream.
-                    for (Iterator<Inbound> it = p.early.iterator(); it.hasNext(); ) {
-                        Inbound in = it.next();
-                        if (in.source().equals(node)) {
-                            it.remove();
-                            dropInbound(in);
-                        }
+                    for (Inbound in : p.early.removeFromNode(node)) {
+                        dropInbound(in);
                     }
                     checkRoute(p);
                 }
@@ -421,9 +416,14 @@ public final class Node {
             dropInbound(in);
             return;
         }
-        // PortAccepted comes from the port's new location, the other way round the route.
+        // PortAccepted comes from the port's new location and ObserveProxy from the port's next hop:
+        // both travel the other way round the route, outside the previous port's stream.
         if (e instanceof Event.PortAccepted) {
             onPortAccepted(p, in);
+            return;
+        }
+        if (e instanceof Event.ObserveProxy o) {
+            onObserveProxy(p, in.source(), o);
             return;
         }
         // A port follows one sender at a time: its previous port, until that one hands over with
@@ -445,16 +445,8 @@ public final class Node {
     }
 
     private void releaseEarly(Port p) {
-        while (ports.get(p.name) == p && !p.early.isEmpty()) {
-            Inbound next = null;
-            for (Iterator<Inbound> it = p.early.iterator(); it.hasNext(); ) {
-                Inbound in = it.next();
-                if (p.isFrom(in)) {
-                    it.remove();
-                    next = in;
-                    break;
-                }
-            }
+        while (ports.get(p.name) == p && !p.early.isEmpty() && p.previousPort != null) {
+            Inbound next = p.early.pollFrom(p.previousNode, p.previousPort);
             if (next == null) {
                 return;
             }
@@ -466,8 +458,6 @@ public final class Node {
         Event e = in.event();
         if (e instanceof Event.UserMessage m) {
             onUserMessage(p, m, in.ports());
-        } else if (e instanceof Event.ObserveProxy o) {
-            onObserveProxy(p, o);
         } else if (e instanceof Event.ObserveProxyAck a) {
             onObserveProxyAck(p, a);
         } else if (e instanceof Event.ObserveClosure c) {
@@ -476,6 +466,10 @@ public final class Node {
             p.previousNode = u.previousNode();
             p.previousPort = u.previousPort();
             checkRoute(p);
+            if (ports.get(p.name) == p && p.state == State.PROXYING && !p.lastKnown) {
+                // The port we announced ourselves to has gone without bypassing us; ask its successor.
+                announceProxy(p);
+            }
         } else if (e instanceof Event.RouteLost) {
             onRouteLost(p);
         }
@@ -519,33 +513,26 @@ public final class Node {
         }
     }
 
-    private void onObserveProxy(Port p, Event.ObserveProxy o) {
-        if (!(o.proxyNode().equals(p.peerNode) && o.proxyPort().equals(p.peerPort))) {
-            // Not for us: keep it circling until it reaches the port that sends to the proxy.
-            sendAlongRoute(p, new Event.ObserveProxy(p.peerPort, p.name, o.proxyNode(), o.proxyPort(), o.targetNode(), o.targetPort()));
+    /**
+     * Our next hop {@code o.from()} is a proxy and tells us where it forwards to. A receiving port
+     * sends there directly from now on and tells the proxy the last sequence number it sent through
+     * it. A port that is itself a proxy never bypasses anything: its next hop must stay fixed, since
+     * the ports behind it may already have been told to skip it and send there. The announcing proxy
+     * asks again when this port hands over to its own previous port.
+     */
+    private void onObserveProxy(Port p, Id128 source, Event.ObserveProxy o) {
+        if (p.state != State.RECEIVING || !source.equals(p.peerNode) || !o.from().equals(p.peerPort)) {
             return;
         }
-        if (p.state == State.RECEIVING) {
-            // From here on our messages skip the proxy; it has to forward up to our last one.
-            long lastSent = p.nextSequenceToSend - 1;
-            p.peerNode = o.targetNode();
-            p.peerPort = o.targetPort();
-            send(o.proxyNode(), new Event.ObserveProxyAck(o.proxyPort(), p.name, lastSent));
-            checkRoute(p);
-        } else {
-            // A proxy cannot tell where the stream it forwards ends, so it cannot bypass anything.
-            // Once it is gone, the port before it sends to that proxy directly; the proxy must then
-            // announce itself again. Asked after our removal, not now, or it would come straight back.
-            p.ackOnRemoval = new Event.ObserveProxyAck(o.proxyPort(), p.name, Event.ObserveProxyAck.RETRY);
-        }
+        long lastSent = p.nextSequenceToSend - 1;
+        p.peerNode = o.targetNode();
+        p.peerPort = o.targetPort();
+        send(source, new Event.ObserveProxyAck(o.from(), p.name, lastSent));
+        checkRoute(p);
     }
 
     private void onObserveProxyAck(Port p, Event.ObserveProxyAck a) {
         if (p.state != State.PROXYING) {
-            return;
-        }
-        if (a.isRetry()) {
-            announceProxy(p);
             return;
         }
         setLast(p, a.lastSequence());
@@ -647,18 +634,18 @@ public final class Node {
         }
     }
 
-    /** Starts the removal of a proxy: tell the route, so the port sending to us can skip us. */
+    /**
+     * Starts the removal of a proxy: tell the port that sends to us (our previous port, exact thanks
+     * to the handover) where we forward to, so that it can skip us.
+     */
     private void announceProxy(Port p) {
-        send(p.peerNode, new Event.ObserveProxy(p.peerPort, p.name, name, p.name, p.peerNode, p.peerPort));
+        send(p.previousNode, new Event.ObserveProxy(p.previousPort, p.name, p.peerNode, p.peerPort));
     }
 
     /** Removes a proxy once it has forwarded everything that will ever reach it. */
     private void tryRemoveProxy(Port p) {
         if (p.state != State.PROXYING || !p.lastKnown || p.queue.nextSequence() - 1 < p.lastSequenceToReceive) {
             return;
-        }
-        if (p.ackOnRemoval != null) {
-            send(p.peerNode, p.ackOnRemoval);
         }
         // Last event to the next hop: from now on it listens to whoever sent to us.
         send(p.peerNode, new Event.UpdatePrevious(p.peerPort, p.name, p.previousNode, p.previousPort));
@@ -724,10 +711,9 @@ public final class Node {
         for (QueuedMessage m : p.queue.removeAfter(p.lastSequenceToReceive)) {
             drop(m.payload(), m.ports());
         }
-        for (Inbound in : p.early) {
+        for (Inbound in : p.early.removeAll()) {
             dropInbound(in);
         }
-        p.early.clear();
         if (!lostNodes.contains(p.peerNode)) {
             send(p.peerNode, new Event.RouteLost(p.peerPort, p.name));
         }
@@ -762,10 +748,9 @@ public final class Node {
         for (QueuedMessage m : p.queue.removeAll()) {
             drop(m.payload(), m.ports());
         }
-        for (Inbound in : p.early) {
+        for (Inbound in : p.early.removeAll()) {
             dropInbound(in);
         }
-        p.early.clear();
         p.deferred.clear();
     }
 

@@ -1,7 +1,6 @@
 package dev.switchboard.ipc.ports;
 
 import dev.switchboard.ipc.wire.Id128;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -62,10 +61,8 @@ final class Port {
     Deferred handover;
     /** Events this port must send along the route once it stops buffering, in order. */
     final List<Deferred> deferred = new ArrayList<>();
-    /** Sent to the peer when this proxy goes away: the retry answer to a proxy it could not bypass for. */
-    Event.ObserveProxyAck ackOnRemoval;
     /** Events from a port that is not yet this port's previous one, in arrival order. */
-    final ArrayDeque<Inbound> early = new ArrayDeque<>();
+    final EarlyEvents early = new EarlyEvents();
 
     Port(Id128 name, State state, long nextSequenceToSend, long nextSequenceToReceive) {
         this.name = name;

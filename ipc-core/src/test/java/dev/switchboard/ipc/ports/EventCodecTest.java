@@ -37,10 +37,9 @@ class EventCodecTest {
     private static List<Event> everyControlEvent() {
         return List.of(
                 new Event.PortAccepted(P, F),
-                new Event.ObserveProxy(P, F, N1, Q, N2, new Id128(10, 11)),
+                new Event.ObserveProxy(P, F, N2, new Id128(10, 11)),
                 new Event.ObserveProxyAck(P, F, 17),
                 new Event.ObserveProxyAck(P, F, 0),
-                new Event.ObserveProxyAck(P, F, Event.ObserveProxyAck.RETRY),
                 new Event.ObserveClosure(P, F, Long.MAX_VALUE),
                 new Event.UpdatePrevious(P, F, N1, Q),
                 new Event.RouteLost(P, F));
@@ -202,14 +201,14 @@ class EventCodecTest {
 
         byte[] ack = bytes(new Event.ObserveProxyAck(P, F, 1), null);
         ByteBuffer.wrap(ack).order(ByteOrder.LITTLE_ENDIAN).putLong(33, -2);
-        assertEquals("OBSERVE_PROXY_ACK last sequence number 18446744073709551614 exceeds 2^63-1 and is not the retry marker", reject(ack));
+        assertEquals("OBSERVE_PROXY_ACK last sequence number 18446744073709551614 exceeds 2^63-1", reject(ack));
 
         byte[] closure = bytes(new Event.ObserveClosure(P, F, 1), null);
         ByteBuffer.wrap(closure).order(ByteOrder.LITTLE_ENDIAN).putLong(33, -1);
         assertEquals("OBSERVE_CLOSURE last sequence number 18446744073709551615 exceeds 2^63-1", reject(closure));
 
-        byte[] proxy = bytes(new Event.ObserveProxy(P, F, N1, Q, N2, Q), null);
-        Arrays.fill(proxy, 65, 81, (byte) 0);
+        byte[] proxy = bytes(new Event.ObserveProxy(P, F, N2, Q), null);
+        Arrays.fill(proxy, 33, 49, (byte) 0);
         assertEquals("OBSERVE_PROXY target node is the zero id", reject(proxy));
 
         byte[] update = bytes(new Event.UpdatePrevious(P, F, N1, Q), null);
