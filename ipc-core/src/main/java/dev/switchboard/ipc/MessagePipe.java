@@ -12,9 +12,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +66,14 @@ public final class MessagePipe implements Handle {
     private boolean peerClosedDelivered;
     private volatile Listener listener;
     private volatile Executor executor;
+    /**
+     * Threads blocked in {@link #read}. They park rather than wait on this object's monitor: a
+     * waiter woken by notifyAll must re-enter the monitor the waking thread (usually the I/O
+     * thread) still holds, and a monitor wait costs more system calls than a park. A reader
+     * registers before it last looks for a message, and whoever changes what it looks at does
+     * so before it unparks the registered readers, so no wake-up is lost.
+     */
+    private final Set<Thread> readers = ConcurrentHashMap.newKeySet();
 
     private MessagePipe(NodeController controller, PortRef port, String name, boolean connected) {
         this.controller = controller;
@@ -126,8 +137,8 @@ public final class MessagePipe implements Handle {
         dropped.forEach(Message::close);
         synchronized (this) {
             failure = reason;
-            notifyAll();
         }
+        wakeReaders();
         try {
             controller.node().closePort(port);
         } catch (PortException e) {
@@ -238,16 +249,39 @@ public final class MessagePipe implements Handle {
         }
         long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
         synchronized (this) {
+            Message m = next();
+            if (m != null) {
+                return m;
+            }
+        }
+        Thread me = Thread.currentThread();
+        readers.add(me);
+        try {
             while (true) {
-                Message m = next();
-                if (m != null) {
-                    return m;
+                synchronized (this) {
+                    Message m = next();
+                    if (m != null) {
+                        return m;
+                    }
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return null;
                 }
-                wait(left / 1_000_000, (int) (left % 1_000_000));
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                LockSupport.parkNanos(this, left);
+            }
+        } finally {
+            readers.remove(me);
+        }
+    }
+
+    private void wakeReaders() {
+        if (!readers.isEmpty()) {
+            for (Thread t : readers) {
+                LockSupport.unpark(t);
             }
         }
     }
@@ -356,8 +390,8 @@ public final class MessagePipe implements Handle {
                 return;
             }
             closed = true;
-            notifyAll();
         }
+        wakeReaders();
         if (dropped != null) {
             dropped.forEach(Message::close);
         }
@@ -372,8 +406,8 @@ public final class MessagePipe implements Handle {
     private void markMoved() {
         synchronized (this) {
             moved = true;
-            notifyAll();
         }
+        wakeReaders();
         controller.unobserve(port);
     }
 
@@ -384,9 +418,7 @@ public final class MessagePipe implements Handle {
 
     /** From the node, on whatever thread changed the port. Must not block. */
     private void statusChanged() {
-        synchronized (this) {
-            notifyAll();
-        }
+        wakeReaders();
         if (listener != null) {
             schedule();
         }

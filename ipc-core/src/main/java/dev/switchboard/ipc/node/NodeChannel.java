@@ -10,6 +10,7 @@ import dev.switchboard.ipc.wire.Id128;
 import dev.switchboard.ipc.wire.Limits;
 import dev.switchboard.ipc.wire.ProtocolException;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -42,7 +43,37 @@ public final class NodeChannel implements FrameChannel.Listener {
         void onClosed(NodeChannel channel, CloseReason reason);
     }
 
-    static final ThreadLocal<Boolean> IN_IO_CALLBACK = ThreadLocal.withInitial(() -> false);
+    /** What a thread is doing inside a frame or close callback. */
+    static final class IoCallback {
+        boolean active;
+        /**
+         * Port observers (they wake readers and schedule listeners) held back until the frame has
+         * been fully processed. Woken at once, a reader is scheduled while this thread still holds
+         * the ports engine's deliverer role and the pipe's monitor: it blocks on the monitor, or
+         * its reply is queued behind the role and sent by this thread, which costs a context switch
+         * or two per message.
+         */
+        final ArrayList<Runnable> deferred = new ArrayList<>();
+    }
+
+    static final ThreadLocal<IoCallback> IO_CALLBACK = ThreadLocal.withInitial(IoCallback::new);
+
+    static boolean inIoCallback() {
+        return IO_CALLBACK.get().active;
+    }
+
+    /** Runs {@code observer} once the current frame or close callback is done; false when there is none. */
+    static boolean deferToEndOfCallback(Runnable observer) {
+        IoCallback s = IO_CALLBACK.get();
+        if (!s.active) {
+            return false;
+        }
+        ArrayList<Runnable> d = s.deferred;
+        if (d.isEmpty() || d.get(d.size() - 1) != observer) {
+            d.add(observer);
+        }
+        return true;
+    }
 
     private final HandleOps ops;
     private final ReentrantLock flow = new ReentrantLock();
@@ -140,7 +171,9 @@ public final class NodeChannel implements FrameChannel.Listener {
 
     @Override
     public void onFrame(FrameHeader header, FrameBody body, long[] handles) {
-        IN_IO_CALLBACK.set(true);
+        IoCallback cb = IO_CALLBACK.get();
+        boolean outermost = !cb.active; // a nested callback leaves the deferred observers to the outer one
+        cb.active = true;
         try {
             synchronized (this) {
                 // open() holds this lock until 'frames' is set; a frame that raced it waits here
@@ -151,13 +184,17 @@ public final class NodeChannel implements FrameChannel.Listener {
             closeAll(handles);
             fail(e.getMessage());
         } finally {
-            IN_IO_CALLBACK.set(false);
+            if (outermost) {
+                endCallback(cb);
+            }
         }
     }
 
     @Override
     public void onClosed(CloseReason reason) {
-        IN_IO_CALLBACK.set(true);
+        IoCallback cb = IO_CALLBACK.get();
+        boolean outermost = !cb.active; // a nested callback leaves the deferred observers to the outer one
+        cb.active = true;
         try {
             closeReason = reason;
             flow.lock();
@@ -168,7 +205,30 @@ public final class NodeChannel implements FrameChannel.Listener {
             }
             handler.onClosed(this, reason);
         } finally {
-            IN_IO_CALLBACK.set(false);
+            if (outermost) {
+                endCallback(cb);
+            }
+        }
+    }
+
+    /**
+     * Runs the deferred observers, still flagged as inside the callback: an observer that causes
+     * further status changes (a listener on a direct executor that writes) appends to the list and
+     * is run by this loop.
+     */
+    private void endCallback(IoCallback cb) {
+        ArrayList<Runnable> d = cb.deferred;
+        try {
+            for (int i = 0; i < d.size(); i++) {
+                try {
+                    d.get(i).run();
+                } catch (RuntimeException e) {
+                    log.warn("{}: port observer threw", describe(), e);
+                }
+            }
+        } finally {
+            d.clear();
+            cb.active = false;
         }
     }
 
@@ -247,7 +307,7 @@ public final class NodeChannel implements FrameChannel.Listener {
     /** Blocks a user thread while the outbound queue is above the high-water mark. Never blocks an I/O callback. */
     void awaitWritable() {
         FrameChannel f = frames;
-        if (f == null || IN_IO_CALLBACK.get() || f.queuedBytes() <= OUTBOUND_HIGH_BYTES) {
+        if (f == null || inIoCallback() || f.queuedBytes() <= OUTBOUND_HIGH_BYTES) {
             return;
         }
         flow.lock();

@@ -171,14 +171,14 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
     @Override
     public void portStatusChanged(PortRef port) {
         Runnable r = observers.get(port.name());
-        if (r != null) {
+        if (r != null && !NodeChannel.deferToEndOfCallback(r)) {
             r.run();
         }
     }
 
     /** True on a Switchboard I/O thread inside a frame or close callback, where nothing may wait. */
     public static boolean onIoThread() {
-        return NodeChannel.IN_IO_CALLBACK.get();
+        return NodeChannel.inIoCallback();
     }
 
     /** Waits while the channel towards {@code peerNode} has too much queued. Never blocks an I/O callback. */
