@@ -10,6 +10,7 @@ import java.util.List;
  *
  * @param streamBatches messages per timed batch, one per entry of {@link #STREAM_SIZES}
  * @param scaleChildren children per scale run
+ * @param scaleWarmupRoundTrips untimed round trips per child, all children warm, before the window
  * @param runTimeout after this a measuring process is killed and its series reported as failed
  */
 public record Mode(String name,
@@ -17,7 +18,7 @@ public record Mode(String name,
                    List<Integer> streamBatches, int streamWarmup, int streamTrials,
                    int fdsBatch, int fdsWarmup, int fdsTrials,
                    int setupWarmup, int setupMeasured,
-                   List<Integer> scaleChildren, long scaleWarmupMillis, long scaleWindowMillis,
+                   List<Integer> scaleChildren, int scaleWarmupRoundTrips, long scaleWindowMillis,
                    int jmhForks, int jmhWarmupIterations, int jmhIterations, int jmhIterationMillis,
                    Duration runTimeout) {
 
@@ -32,7 +33,7 @@ public record Mode(String name,
             List.of(20_000, 32, 4), 3, 5,
             5_000, 1, 5,
             1, 5,
-            List.of(1, 8), 500, 1_500,
+            List.of(1, 8), 10_000, 1_500,
             1, 1, 2, 500,
             Duration.ofMinutes(2));
 
@@ -51,7 +52,7 @@ public record Mode(String name,
             List.of(200_000, 256, 16), 3, 20,
             20_000, 3, 20,
             3, 30,
-            List.of(1, 8, 32, 64), 2_000, 10_000,
+            List.of(1, 8, 32, 64), 20_000, 10_000,
             2, 5, 5, 1_000,
             Duration.ofMinutes(20));
 }

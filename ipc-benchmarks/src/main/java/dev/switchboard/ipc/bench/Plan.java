@@ -48,7 +48,7 @@ public final class Plan {
         }
         if (sections.contains("scale")) {
             for (int n : m.scaleChildren()) {
-                Workload w = Workload.scale(n, Mode.SCALE_PAYLOAD, m.scaleWarmupMillis(), m.scaleWindowMillis());
+                Workload w = Workload.scale(n, Mode.SCALE_PAYLOAD, m.scaleWarmupRoundTrips(), m.scaleWindowMillis());
                 runs.add(RunSpec.special(Series.SWITCHBOARD, PeerMain.SCALE, w, Pinning.UNPINNED));
             }
         }

@@ -12,6 +12,7 @@ import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -29,20 +30,28 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Each child ({@link ScaleChild}) ping-pongs for the same window, times its own round trips and
  * sends them back at the end.
  *
- * <p>Message tags (first payload byte): {@code S} start (broker to child), {@code P} ping and its
- * echo, {@code R} the child's results.
+ * <p>Message tags (first payload byte): {@code S} start warming up (broker to child), {@code P}
+ * ping and its echo, {@code W} warm (child to broker), {@code G} go: start the timed window (broker
+ * to child, once every child is warm), {@code R} the child's results.
  */
 final class ScaleBroker {
 
     static final String NAME = PeerMain.SCALE;
     static final byte START = 'S';
     static final byte PING = 'P';
+    static final byte WARM = 'W';
+    static final byte GO = 'G';
     static final byte RESULTS = 'R';
 
     /** As many echo threads as the machine has cores: a fixed number, whatever N is. */
     private static final int ECHO_THREADS = 2;
 
     private ScaleBroker() {}
+
+    /** How long one phase (all accepted, all warm) may take: N JVMs share the machine. */
+    static Duration phaseTimeout(int children) {
+        return SwitchboardSeries.WAIT.plusSeconds(5L * children);
+    }
 
     static ResultFile measure(Workload w, Path workDir) throws Exception {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
@@ -57,6 +66,7 @@ final class ScaleBroker {
         });
         int n = w.children();
         Queue<long[]> results = new ConcurrentLinkedQueue<>();
+        CountDownLatch warm = new CountDownLatch(n);
         CountDownLatch done = new CountDownLatch(n);
         List<ChildProcess> children = new ArrayList<>();
         List<MessagePipe> pipes = new ArrayList<>();
@@ -82,6 +92,8 @@ final class ScaleBroker {
                     byte[] b = m.bytes();
                     if (b.length > 0 && b[0] == PING) {
                         p.write(Message.of(b));
+                    } else if (b.length > 0 && b[0] == WARM) {
+                        warm.countDown();
                     } else if (b.length > 0 && b[0] == RESULTS) {
                         results.add(decode(b));
                         done.countDown();
@@ -93,14 +105,20 @@ final class ScaleBroker {
             invitations.add(invitation);
         }
         for (OutgoingInvitation invitation : invitations) {
-            invitation.accepted().get(SwitchboardSeries.WAIT.toSeconds() + 5L * n, TimeUnit.SECONDS);
+            invitation.accepted().get(phaseTimeout(n).toSeconds(), TimeUnit.SECONDS);
         }
 
         threads.resetPeakThreadCount();
         for (MessagePipe pipe : pipes) {
             pipe.write(Message.of(new byte[] {START}));
         }
-        long budget = w.warmupMillis() + w.windowMillis() + SwitchboardSeries.WAIT.toMillis();
+        if (!warm.await(phaseTimeout(n).toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IOException((n - warm.getCount()) + " of " + n + " children warmed up within " + phaseTimeout(n));
+        }
+        for (MessagePipe pipe : pipes) {
+            pipe.write(Message.of(new byte[] {GO}));
+        }
+        long budget = w.windowMillis() + SwitchboardSeries.WAIT.toMillis();
         if (!done.await(budget, TimeUnit.MILLISECONDS)) {
             throw new IOException((n - done.getCount()) + " of " + n + " children reported within " + budget + " ms");
         }

@@ -4,11 +4,16 @@ import dev.switchboard.ipc.Message;
 import dev.switchboard.ipc.MessagePipe;
 import dev.switchboard.ipc.broker.IncomingInvitation;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Arrays;
 
 /**
  * One of the N children of {@link ScaleBroker}: waits for the start message, ping-pongs untimed
- * for the warm-up, then for the window, timing every round trip, and sends its results.
+ * for its warm-up round trips and says so, waits until every child is warm, then ping-pongs for
+ * the window, timing every round trip, and sends its results.
+ *
+ * <p>The warm-up is counted, not timed: with 64 JVMs on two cores a child gets a few hundred round
+ * trips a second, and a timed warm-up would leave it interpreted for the whole window.
  */
 final class ScaleChild {
 
@@ -21,19 +26,19 @@ final class ScaleChild {
         IncomingInvitation invitation = IncomingInvitation.accept(
                 IncomingInvitation.Options.DEFAULT.exitWhenParentDies(1));
         MessagePipe pipe = invitation.extractMessagePipe(SwitchboardSeries.PIPE);
-        try (Message start = pipe.read(SwitchboardSeries.WAIT)) {
-            if (start == null || start.bytes()[0] != ScaleBroker.START) {
-                throw new IOException("no start message from the broker");
-            }
-        }
+        // The broker starts everyone once all N children have accepted, and lets everyone go once
+        // all are warm: both wait on the slowest of N JVMs sharing the machine.
+        Duration phase = ScaleBroker.phaseTimeout(w.children());
+        expect(pipe, ScaleBroker.START, phase);
         byte[] ping = new byte[w.sizes().get(0)];
         Arrays.fill(ping, (byte) 'x');
         ping[0] = ScaleBroker.PING;
-
-        long warmupEnd = System.nanoTime() + w.warmupMillis() * 1_000_000;
-        while (System.nanoTime() < warmupEnd) {
+        for (int i = 0; i < w.warmup(); i++) {
             roundTrip(pipe, ping);
         }
+        pipe.write(Message.of(new byte[] {ScaleBroker.WARM}));
+        expect(pipe, ScaleBroker.GO, phase);
+
         long[] samples = new long[1 << 16];
         int kept = 0;
         long count = 0;
@@ -54,6 +59,14 @@ final class ScaleChild {
         }
         pipe.write(Message.of(ScaleBroker.encode(count, now - windowStart, samples, kept)));
         SwitchboardSeries.awaitPeerClosed(pipe);
+    }
+
+    private static void expect(MessagePipe pipe, byte tag, Duration timeout) throws Exception {
+        try (Message m = pipe.read(timeout)) {
+            if (m == null || m.bytes().length == 0 || m.bytes()[0] != tag) {
+                throw new IOException("no '" + (char) tag + "' message from the broker within " + timeout);
+            }
+        }
     }
 
     private static void roundTrip(MessagePipe pipe, byte[] ping) throws Exception {

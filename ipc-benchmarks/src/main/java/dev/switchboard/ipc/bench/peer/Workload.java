@@ -14,14 +14,14 @@ import java.util.stream.Collectors;
  * @param kind what is measured
  * @param sizes payload sizes in bytes, measured one after the other on one connection
  * @param batches for {@link Kind#STREAM} and {@link Kind#FDS}: messages per timed batch, one per size
- * @param warmup untimed round trips ({@link Kind#RTT}) or batches/launches (others) before measuring
+ * @param warmup untimed round trips ({@link Kind#RTT}; per child for {@link Kind#SCALE}) or
+ *     batches/launches (others) before measuring
  * @param measured timed round trips, batches or launches
  * @param children for {@link Kind#SCALE}: child processes on the one broker
- * @param warmupMillis for {@link Kind#SCALE}: untimed ping-pong before the window
  * @param windowMillis for {@link Kind#SCALE}: the timed window
  */
 public record Workload(Kind kind, List<Integer> sizes, List<Integer> batches, int warmup, int measured,
-                       int children, long warmupMillis, long windowMillis) {
+                       int children, long windowMillis) {
 
     public enum Kind {
         /** Ping-pong: the parent sends a payload, the child echoes it. One sample per round trip. */
@@ -45,23 +45,23 @@ public record Workload(Kind kind, List<Integer> sizes, List<Integer> batches, in
     }
 
     public static Workload rtt(List<Integer> sizes, int warmup, int measured) {
-        return new Workload(Kind.RTT, sizes, List.of(), warmup, measured, 0, 0, 0);
+        return new Workload(Kind.RTT, sizes, List.of(), warmup, measured, 0, 0);
     }
 
     public static Workload stream(List<Integer> sizes, List<Integer> batches, int warmup, int measured) {
-        return new Workload(Kind.STREAM, sizes, batches, warmup, measured, 0, 0, 0);
+        return new Workload(Kind.STREAM, sizes, batches, warmup, measured, 0, 0);
     }
 
     public static Workload fds(int batch, int warmup, int measured) {
-        return new Workload(Kind.FDS, List.of(1), List.of(batch), warmup, measured, 0, 0, 0);
+        return new Workload(Kind.FDS, List.of(1), List.of(batch), warmup, measured, 0, 0);
     }
 
     public static Workload setup(int warmup, int measured) {
-        return new Workload(Kind.SETUP, List.of(1), List.of(), warmup, measured, 0, 0, 0);
+        return new Workload(Kind.SETUP, List.of(1), List.of(), warmup, measured, 0, 0);
     }
 
-    public static Workload scale(int children, int payload, long warmupMillis, long windowMillis) {
-        return new Workload(Kind.SCALE, List.of(payload), List.of(), 0, 0, children, warmupMillis, windowMillis);
+    public static Workload scale(int children, int payload, int warmupRoundTrips, long windowMillis) {
+        return new Workload(Kind.SCALE, List.of(payload), List.of(), warmupRoundTrips, 0, children, windowMillis);
     }
 
     public int batch(int sizeIndex) {
@@ -78,7 +78,6 @@ public record Workload(Kind kind, List<Integer> sizes, List<Integer> batches, in
         a.add("warmup=" + warmup);
         a.add("measured=" + measured);
         a.add("children=" + children);
-        a.add("warmupMillis=" + warmupMillis);
         a.add("windowMillis=" + windowMillis);
         return a;
     }
@@ -99,7 +98,6 @@ public record Workload(Kind kind, List<Integer> sizes, List<Integer> batches, in
                 Integer.parseInt(require(m, "warmup")),
                 Integer.parseInt(require(m, "measured")),
                 Integer.parseInt(m.getOrDefault("children", "0")),
-                Long.parseLong(m.getOrDefault("warmupMillis", "0")),
                 Long.parseLong(m.getOrDefault("windowMillis", "0")));
     }
 
