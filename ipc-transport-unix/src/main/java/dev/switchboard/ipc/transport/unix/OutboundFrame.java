@@ -12,12 +12,14 @@ import io.netty.util.AbstractReferenceCounted;
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.WritableByteChannel;
 import org.newsclub.net.unix.FileDescriptorCast;
 
 /**
  * One encoded frame waiting in a channel's outbound queue, with the fds that must ride on its
- * first byte. Owns its buffer and, until the first byte is written, its fds: releasing the last
+ * first byte. A large user payload stays in the sender's array (see {@link #TAIL_MIN_BYTES}) and is
+ * written after the head, so one frame may take several writes. Owns its buffer and, until the first byte is written, its fds: releasing the last
  * reference (Netty does that when the frame is written, or discarded because the channel closed)
  * closes whatever is still owned.
  *
@@ -27,7 +29,29 @@ import org.newsclub.net.unix.FileDescriptorCast;
  */
 final class OutboundFrame extends AbstractReferenceCounted implements FileRegion {
 
-    private final ByteBuf buf;
+    /**
+     * A user payload at least this large is written from the sender's own array instead of being
+     * copied into a pooled direct buffer first: the copy into the socket happens anyway, and a
+     * pooled copy of a megabyte costs a fresh (zeroed) pool chunk whenever the pool has just freed
+     * one, and holds direct memory for as long as the frame waits.
+     */
+    static final int TAIL_MIN_BYTES = 64 * 1024;
+
+    /**
+     * At most this much of a heap tail goes to one write call. junixsocket copies a heap buffer into
+     * a thread-local direct buffer before send(2), up to a megabyte; a non-blocking send takes only
+     * what fits into the socket buffer, and the rest of that copy would be wasted.
+     */
+    static final int TAIL_WRITE_BYTES = 256 * 1024;
+
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(FrameHeader.ALIGNMENT); // never written to: only duplicates are handed out
+
+    /** Frame header and event header; the whole frame, padding included, when there is no tail. */
+    private final ByteBuf head;
+    /** The user payload, read from the caller's array (Message: "do not change it after writing"), or null. */
+    private final ByteBuffer tail;
+    /** Zero bytes still to write after the tail. */
+    private int padding;
     private final int length;
     private final HandleOps ops;
     private final UnixFrameChannel owner;
@@ -35,9 +59,12 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
     private int[] fds;
     private FileDescriptor[] fdObjects;
 
-    private OutboundFrame(ByteBuf buf, int[] fds, FileDescriptor[] fdObjects, HandleOps ops, UnixFrameChannel owner) {
-        this.buf = buf;
-        this.length = buf.readableBytes();
+    private OutboundFrame(ByteBuf head, ByteBuffer tail, int padding, int[] fds, FileDescriptor[] fdObjects, HandleOps ops,
+                          UnixFrameChannel owner) {
+        this.head = head;
+        this.tail = tail;
+        this.padding = padding;
+        this.length = head.readableBytes() + (tail == null ? 0 : tail.remaining()) + padding;
         this.fds = fds.length == 0 ? null : fds;
         this.fdObjects = fdObjects;
         this.ops = ops;
@@ -79,12 +106,24 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
             if (frameLength > limits.maxFrameBytes()) {
                 throw new IllegalArgumentException("frame of " + frameLength + " bytes exceeds the limit of " + limits.maxFrameBytes());
             }
-            int encoded = FrameCodec.encodedLength(body);
-            buf = alloc.directBuffer(encoded, encoded);
-            // One copy of the payload: straight from the caller's buffer into the pooled buffer.
-            FrameCodec.encode(body, handles.length, buf.nioBuffer(0, encoded));
-            buf.writerIndex(encoded);
-            OutboundFrame frame = new OutboundFrame(buf, fds, fdObjects, ops, owner);
+            OutboundFrame frame;
+            if (body instanceof FrameBody.Event event && event.tail().remaining() >= TAIL_MIN_BYTES && event.tail().hasArray()) {
+                int headLength = FrameHeader.SIZE + event.bytes().remaining();
+                buf = alloc.directBuffer(headLength, headLength);
+                ByteBuffer out = buf.nioBuffer(0, headLength).order(ByteOrder.LITTLE_ENDIAN);
+                new FrameHeader(body.type(), handles.length, (int) frameLength).writeTo(out);
+                out.put(event.bytes().duplicate());
+                buf.writerIndex(headLength);
+                int padding = FrameHeader.padded((int) frameLength) - (int) frameLength;
+                frame = new OutboundFrame(buf, event.tail().duplicate(), padding, fds, fdObjects, ops, owner);
+            } else {
+                int encoded = FrameCodec.encodedLength(body);
+                buf = alloc.directBuffer(encoded, encoded);
+                // One copy of the payload: straight from the caller's buffer into the pooled buffer.
+                FrameCodec.encode(body, handles.length, buf.nioBuffer(0, encoded));
+                buf.writerIndex(encoded);
+                frame = new OutboundFrame(buf, null, 0, fds, fdObjects, ops, owner);
+            }
             buf = null;
             return frame; // the fds now belong to the frame
         } catch (RuntimeException e) {
@@ -124,7 +163,7 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
     }
 
     int remaining() {
-        return buf.readableBytes();
+        return head.readableBytes() + (tail == null ? 0 : tail.remaining()) + padding;
     }
 
     /** True while the fds have not gone out; the next write must start at this frame's first byte. */
@@ -136,22 +175,50 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
         return fdObjects;
     }
 
-    /** The unwritten bytes, as a view; writing from it does not move this frame's position. */
+    /**
+     * The next unwritten bytes, as a view: the rest of the head, else the next piece of the tail,
+     * else the padding. Writing from it does not move this frame's position; {@link #advance} does.
+     */
     ByteBuffer unwritten() {
-        return buf.nioBuffer(buf.readerIndex(), buf.readableBytes());
+        if (head.isReadable()) {
+            return head.nioBuffer(head.readerIndex(), head.readableBytes());
+        }
+        if (tail != null && tail.hasRemaining()) {
+            ByteBuffer piece = tail.duplicate();
+            piece.limit(piece.position() + Math.min(piece.remaining(), TAIL_WRITE_BYTES));
+            return piece;
+        }
+        return ZEROS.duplicate().limit(padding);
     }
 
     /** Appends the unwritten bytes at {@code out}'s position; out must have room for them. */
     void copyUnwrittenTo(ByteBuffer out) {
         int limit = out.limit();
-        // getBytes fills the destination up to its limit, so the limit marks where this frame ends.
-        out.limit(out.position() + buf.readableBytes());
-        buf.getBytes(buf.readerIndex(), out);
+        // getBytes fills the destination up to its limit, so the limit marks where the head ends.
+        out.limit(out.position() + head.readableBytes());
+        head.getBytes(head.readerIndex(), out);
         out.limit(limit);
+        if (tail != null) {
+            out.put(tail.duplicate());
+        }
+        for (int i = 0; i < padding; i++) {
+            out.put((byte) 0);
+        }
     }
 
     void advance(int written) {
-        buf.skipBytes(written);
+        int n = Math.min(written, head.readableBytes());
+        head.skipBytes(n);
+        int left = written - n;
+        if (left > 0 && tail != null) {
+            n = Math.min(left, tail.remaining());
+            tail.position(tail.position() + n);
+            left -= n;
+        }
+        if (left > padding) {
+            throw new IllegalStateException("advanced " + written + " bytes past the end of the frame");
+        }
+        padding -= left;
     }
 
     /**
@@ -169,8 +236,8 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
 
     @Override
     protected void deallocate() {
-        int unsent = buf.readableBytes();
-        buf.release();
+        int unsent = remaining();
+        head.release();
         int[] owned = fds;
         fds = null;
         fdObjects = null;
@@ -198,7 +265,7 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
 
     @Override
     public long transferred() {
-        return buf.readerIndex();
+        return length - remaining();
     }
 
     @Override
