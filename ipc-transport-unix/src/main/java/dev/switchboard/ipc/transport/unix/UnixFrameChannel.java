@@ -606,7 +606,7 @@ public final class UnixFrameChannel implements FrameChannel {
         if (cumulation.capacity() - cumulation.writerIndex() < n) {
             int need = cumulation.readableBytes() + n;
             int target = need;
-            if (pendingHeader != null) {
+            if (pendingHeader != null && direct == null) { // with a direct payload, only padding is still to come here
                 target = Math.max(need, Math.min(pendingHeader.paddedLength(), Math.max(2 * need, MIN_CUMULATION_BYTES)));
             }
             ByteBuf bigger = channel.alloc().directBuffer(target);
