@@ -19,7 +19,7 @@ import org.newsclub.net.unix.FileDescriptorCast;
 /**
  * One encoded frame waiting in a channel's outbound queue, with the fds that must ride on its
  * first byte. A large user payload stays in the sender's array (see {@link #TAIL_MIN_BYTES}) and is
- * written after the head, so one frame may take several writes. Owns its buffer and, until the first byte is written, its fds: releasing the last
+ * written after the head through a staging buffer, so one frame may take several writes. Owns its buffer and, until the first byte is written, its fds: releasing the last
  * reference (Netty does that when the frame is written, or discarded because the channel closed)
  * closes whatever is still owned.
  *
@@ -38,11 +38,12 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
     static final int TAIL_MIN_BYTES = 64 * 1024;
 
     /**
-     * At most this much of a heap tail goes to one write call. junixsocket copies a heap buffer into
-     * a thread-local direct buffer before send(2), up to a megabyte; a non-blocking send takes only
-     * what fits into the socket buffer, and the rest of that copy would be wasted.
+     * The tail goes out through a direct staging buffer of this size, filled from the array only
+     * once what it holds is written. (Handing junixsocket the heap array would copy up to a
+     * megabyte into its own direct buffer on every write call, and a non-blocking send into a
+     * nearly full socket takes a fraction of that: the rest of the copy would be wasted.)
      */
-    static final int TAIL_WRITE_BYTES = 256 * 1024;
+    static final int STAGING_BYTES = 256 * 1024;
 
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(FrameHeader.ALIGNMENT); // never written to: only duplicates are handed out
 
@@ -50,6 +51,10 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
     private final ByteBuf head;
     /** The user payload, read from the caller's array (Message: "do not change it after writing"), or null. */
     private final ByteBuffer tail;
+    /** Allocates {@link #staged}. */
+    private final ByteBufAllocator alloc;
+    /** The next bytes of the tail, copied for writing; null while none are staged. Owned by this frame. */
+    private ByteBuf staged;
     /** Zero bytes still to write after the tail. */
     private int padding;
     private final int length;
@@ -59,8 +64,9 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
     private int[] fds;
     private FileDescriptor[] fdObjects;
 
-    private OutboundFrame(ByteBuf head, ByteBuffer tail, int padding, int[] fds, FileDescriptor[] fdObjects, HandleOps ops,
-                          UnixFrameChannel owner) {
+    private OutboundFrame(ByteBufAllocator alloc, ByteBuf head, ByteBuffer tail, int padding, int[] fds, FileDescriptor[] fdObjects,
+                          HandleOps ops, UnixFrameChannel owner) {
+        this.alloc = alloc;
         this.head = head;
         this.tail = tail;
         this.padding = padding;
@@ -115,14 +121,14 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
                 out.put(event.bytes().duplicate());
                 buf.writerIndex(headLength);
                 int padding = FrameHeader.padded((int) frameLength) - (int) frameLength;
-                frame = new OutboundFrame(buf, event.tail().duplicate(), padding, fds, fdObjects, ops, owner);
+                frame = new OutboundFrame(alloc, buf, event.tail().duplicate(), padding, fds, fdObjects, ops, owner);
             } else {
                 int encoded = FrameCodec.encodedLength(body);
                 buf = alloc.directBuffer(encoded, encoded);
                 // One copy of the payload: straight from the caller's buffer into the pooled buffer.
                 FrameCodec.encode(body, handles.length, buf.nioBuffer(0, encoded));
                 buf.writerIndex(encoded);
-                frame = new OutboundFrame(buf, null, 0, fds, fdObjects, ops, owner);
+                frame = new OutboundFrame(alloc, buf, null, 0, fds, fdObjects, ops, owner);
             }
             buf = null;
             return frame; // the fds now belong to the frame
@@ -163,7 +169,11 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
     }
 
     int remaining() {
-        return head.readableBytes() + (tail == null ? 0 : tail.remaining()) + padding;
+        return head.readableBytes() + stagedBytes() + (tail == null ? 0 : tail.remaining()) + padding;
+    }
+
+    private int stagedBytes() {
+        return staged == null ? 0 : staged.readableBytes();
     }
 
     /** True while the fds have not gone out; the next write must start at this frame's first byte. */
@@ -176,19 +186,31 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
     }
 
     /**
-     * The next unwritten bytes, as a view: the rest of the head, else the next piece of the tail,
-     * else the padding. Writing from it does not move this frame's position; {@link #advance} does.
+     * The next unwritten bytes, as a view: the rest of the head, else the staged piece of the tail
+     * (staging the next one when it is used up), else the padding. Writing from it does not move
+     * this frame's position; {@link #advance} does. Only the writer (holding the write lock) calls this.
      */
     ByteBuffer unwritten() {
         if (head.isReadable()) {
             return head.nioBuffer(head.readerIndex(), head.readableBytes());
         }
-        if (tail != null && tail.hasRemaining()) {
-            ByteBuffer piece = tail.duplicate();
-            piece.limit(piece.position() + Math.min(piece.remaining(), TAIL_WRITE_BYTES));
-            return piece;
+        if (stagedBytes() == 0 && tail != null && tail.hasRemaining()) {
+            stageNextPiece();
+        }
+        if (stagedBytes() > 0) {
+            return staged.nioBuffer(staged.readerIndex(), staged.readableBytes());
         }
         return ZEROS.duplicate().limit(padding);
+    }
+
+    private void stageNextPiece() {
+        if (staged == null) {
+            staged = alloc.directBuffer(STAGING_BYTES, STAGING_BYTES);
+        }
+        staged.clear();
+        int n = Math.min(tail.remaining(), STAGING_BYTES);
+        staged.writeBytes(tail.array(), tail.arrayOffset() + tail.position(), n);
+        tail.position(tail.position() + n);
     }
 
     /** Appends the unwritten bytes at {@code out}'s position; out must have room for them. */
@@ -197,6 +219,10 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
         // getBytes fills the destination up to its limit, so the limit marks where the head ends.
         out.limit(out.position() + head.readableBytes());
         head.getBytes(head.readerIndex(), out);
+        out.limit(out.position() + stagedBytes());
+        if (staged != null) {
+            staged.getBytes(staged.readerIndex(), out);
+        }
         out.limit(limit);
         if (tail != null) {
             out.put(tail.duplicate());
@@ -207,9 +233,15 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
     }
 
     void advance(int written) {
-        int n = Math.min(written, head.readableBytes());
+        int left = written;
+        int n = Math.min(left, head.readableBytes());
         head.skipBytes(n);
-        int left = written - n;
+        left -= n;
+        if (left > 0 && staged != null) {
+            n = Math.min(left, staged.readableBytes());
+            staged.skipBytes(n);
+            left -= n;
+        }
         if (left > 0 && tail != null) {
             n = Math.min(left, tail.remaining());
             tail.position(tail.position() + n);
@@ -219,6 +251,17 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
             throw new IllegalStateException("advanced " + written + " bytes past the end of the frame");
         }
         padding -= left;
+        if (staged != null && !staged.isReadable() && !tail.hasRemaining()) {
+            releaseStaging(); // the tail is out: no reason to hold the staging buffer until the padding goes
+        }
+    }
+
+    private void releaseStaging() {
+        ByteBuf s = staged;
+        staged = null;
+        if (s != null) {
+            s.release();
+        }
     }
 
     /**
@@ -238,6 +281,7 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
     protected void deallocate() {
         int unsent = remaining();
         head.release();
+        releaseStaging();
         int[] owned = fds;
         fds = null;
         fdObjects = null;
