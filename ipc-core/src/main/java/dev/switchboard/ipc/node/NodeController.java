@@ -455,8 +455,27 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
         }
     }
 
+    /**
+     * The payload as the array the application will read. A transport may deliver a large payload
+     * apart from the event header, in an array of its own ({@link FrameBody.Event#tail()}), which
+     * is then taken as it is instead of copied.
+     */
+    private static byte[] payloadBytes(ByteBuffer inBody, ByteBuffer tail) {
+        if (!inBody.hasRemaining() && tail.hasArray() && tail.arrayOffset() == 0 && tail.position() == 0
+                && tail.remaining() == tail.array().length) {
+            return tail.array();
+        }
+        byte[] bytes = new byte[inBody.remaining() + tail.remaining()];
+        inBody.duplicate().get(bytes, 0, inBody.remaining());
+        tail.duplicate().get(bytes, inBody.remaining(), tail.remaining());
+        return bytes;
+    }
+
     private void onEvent(NodeChannel channel, Id128 peer, FrameBody.Event frame, long[] handles) throws ProtocolException {
         Event event = EventCodec.decode(frame.bytes());
+        if (frame.tail().hasRemaining() && !(event instanceof Event.UserMessage)) {
+            throw new ProtocolException(event.getClass().getSimpleName() + " event has " + frame.tail().remaining() + " trailing bytes");
+        }
         if (event instanceof Event.UserMessage m) {
             if (isUntrusted(peer) && (handles.length > 0 || !m.ports().isEmpty())) {
                 channel.closeAll(handles);
@@ -464,8 +483,7 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
                         + m.ports().size() + " pipe ends; it may send neither");
                 return;
             }
-            byte[] bytes = new byte[((dev.switchboard.ipc.ports.BytesPayload) m.payload()).bytes().remaining()];
-            ((dev.switchboard.ipc.ports.BytesPayload) m.payload()).bytes().duplicate().get(bytes);
+            byte[] bytes = payloadBytes(((dev.switchboard.ipc.ports.BytesPayload) m.payload()).bytes(), frame.tail());
             userMessagesReceived.incrementAndGet();
             // ownership of the handles: frame -> payload
             PipePayload payload = new PipePayload(bytes, handles, ops, peer, channel);

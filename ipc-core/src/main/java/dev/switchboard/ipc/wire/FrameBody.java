@@ -101,7 +101,8 @@ public sealed interface FrameBody {
      * A ports event, encoded by {@code dev.switchboard.ipc.ports.EventCodec}. On send the event's
      * header and a user message's payload are separate buffers ({@code tail}), so the payload is
      * copied once, into the outbound frame; on decode {@code bytes} views the whole body and
-     * {@code tail} is empty.
+     * {@code tail} is empty, except that a transport may read a large user payload straight into an
+     * array of its own and deliver it as {@code tail}, with the event header alone in {@code bytes}.
      */
     record Event(ByteBuffer bytes, ByteBuffer tail) implements FrameBody {
         private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);

@@ -2,6 +2,8 @@ package dev.switchboard.ipc.transport.unix;
 
 import dev.switchboard.ipc.spi.HandleOps;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -49,6 +51,7 @@ final class FdSocketChannel extends NioSocketChannel {
         this.socket = socket;
         this.owner = owner;
         this.ops = ops;
+        config().setRecvByteBufAllocator(new FrameRecvAllocator(config().getRecvByteBufAllocator()));
     }
 
     long zeroLengthFdWrites() {
@@ -80,7 +83,11 @@ final class FdSocketChannel extends NioSocketChannel {
         if (n > 0) {
             bytesRead += n;
         }
-        adoptReceivedFds(start, bytesRead);
+        if (adoptReceivedFds(start, bytesRead) && n > 0) {
+            // The kernel ends a read at the data that carried fds, however much more is queued:
+            // report the read as full so that Netty's read loop goes on instead of polling first.
+            unsafe().recvBufAllocHandle().attemptedBytesRead(n);
+        }
         if (n < 0) {
             owner.endOfStream();
         }
@@ -98,10 +105,10 @@ final class FdSocketChannel extends NioSocketChannel {
      * the hook. A plain close(2) of the number would leave it in the table, to be closed a second
      * time, after the number has been reused, when the channel closes.
      */
-    private void adoptReceivedFds(long start, long end) throws IOException {
+    private boolean adoptReceivedFds(long start, long end) throws IOException {
         FileDescriptor[] received = socket.getReceivedFileDescriptors();
         if (received.length == 0) {
-            return;
+            return false;
         }
         int[] adopted = new int[received.length];
         int count = 0;
@@ -128,6 +135,30 @@ final class FdSocketChannel extends NioSocketChannel {
             throw failure;
         }
         owner.fdsArrived(adopted, start, end); // ownership moves to the channel's ReceivedFds
+        return true;
+    }
+
+    /**
+     * Netty's receive sizing, except that a large payload in progress is read straight into its
+     * own array ({@link UnixFrameChannel#directReadTarget}).
+     */
+    private final class FrameRecvAllocator implements RecvByteBufAllocator {
+        private final RecvByteBufAllocator sizing;
+
+        FrameRecvAllocator(RecvByteBufAllocator sizing) {
+            this.sizing = sizing;
+        }
+
+        @Override
+        public Handle newHandle() {
+            return new DelegatingHandle(sizing.newHandle()) {
+                @Override
+                public ByteBuf allocate(ByteBufAllocator alloc) {
+                    ByteBuf target = owner.directReadTarget();
+                    return target != null ? target : super.allocate(alloc);
+                }
+            };
+        }
     }
 
     private static void closeThroughStream(FileDescriptor fd) {

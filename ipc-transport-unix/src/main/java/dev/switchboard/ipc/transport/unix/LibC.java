@@ -46,6 +46,21 @@ public final class LibC {
 
     private static final Variadic VARIADIC = Native.load(Platform.C_LIBRARY_NAME, Variadic.class);
 
+    /**
+     * Where a fixed third argument is passed as a variadic one would be, fcntl is called through
+     * this direct mapping: the interface mapping costs microseconds of reflection per call, and
+     * every fd a channel receives takes an fcntl on the I/O thread.
+     */
+    private static final boolean FIXED_ARITY_FCNTL = !(Platform.isMac() && Platform.isARM());
+
+    private static final class DirectFcntl {
+        static {
+            Native.register(DirectFcntl.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
+        }
+
+        static native int fcntl(int fd, int cmd, int arg);
+    }
+
     private LibC() {}
 
     public static native int close(int fd);
@@ -57,11 +72,12 @@ public final class LibC {
     public static native int getuid();
 
     public static int fcntl(int fd, int cmd) {
-        return VARIADIC.fcntl(fd, cmd);
+        // an unused third argument is harmless to the commands that take none
+        return FIXED_ARITY_FCNTL ? DirectFcntl.fcntl(fd, cmd, 0) : VARIADIC.fcntl(fd, cmd);
     }
 
     public static int fcntl(int fd, int cmd, int arg) {
-        return VARIADIC.fcntl(fd, cmd, arg);
+        return FIXED_ARITY_FCNTL ? DirectFcntl.fcntl(fd, cmd, arg) : VARIADIC.fcntl(fd, cmd, arg);
     }
 
     /** errno of this thread's last native call through JNA. */

@@ -12,12 +12,14 @@ import io.netty.util.AbstractReferenceCounted;
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.WritableByteChannel;
 import org.newsclub.net.unix.FileDescriptorCast;
 
 /**
  * One encoded frame waiting in a channel's outbound queue, with the fds that must ride on its
- * first byte. Owns its buffer and, until the first byte is written, its fds: releasing the last
+ * first byte. A large user payload stays in the sender's array (see {@link #TAIL_MIN_BYTES}) and is
+ * written after the head through a staging buffer, so one frame may take several writes. Owns its buffer and, until the first byte is written, its fds: releasing the last
  * reference (Netty does that when the frame is written, or discarded because the channel closed)
  * closes whatever is still owned.
  *
@@ -27,7 +29,34 @@ import org.newsclub.net.unix.FileDescriptorCast;
  */
 final class OutboundFrame extends AbstractReferenceCounted implements FileRegion {
 
-    private final ByteBuf buf;
+    /**
+     * A user payload at least this large is written from the sender's own array instead of being
+     * copied into a pooled direct buffer first: the copy into the socket happens anyway, and a
+     * pooled copy of a megabyte costs a fresh (zeroed) pool chunk whenever the pool has just freed
+     * one, and holds direct memory for as long as the frame waits.
+     */
+    static final int TAIL_MIN_BYTES = 64 * 1024;
+
+    /**
+     * The tail goes out through a direct staging buffer of this size, filled from the array only
+     * once what it holds is written. (Handing junixsocket the heap array would copy up to a
+     * megabyte into its own direct buffer on every write call, and a non-blocking send into a
+     * nearly full socket takes a fraction of that: the rest of the copy would be wasted.)
+     */
+    static final int STAGING_BYTES = 256 * 1024;
+
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(FrameHeader.ALIGNMENT); // never written to: only duplicates are handed out
+
+    /** Frame header and event header; the whole frame, padding included, when there is no tail. */
+    private final ByteBuf head;
+    /** The user payload, read from the caller's array (Message: "do not change it after writing"), or null. */
+    private final ByteBuffer tail;
+    /** Allocates {@link #staged}. */
+    private final ByteBufAllocator alloc;
+    /** The next bytes of the tail, copied for writing; null while none are staged. Owned by this frame. */
+    private ByteBuf staged;
+    /** Zero bytes still to write after the tail. */
+    private int padding;
     private final int length;
     private final HandleOps ops;
     private final UnixFrameChannel owner;
@@ -35,9 +64,13 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
     private int[] fds;
     private FileDescriptor[] fdObjects;
 
-    private OutboundFrame(ByteBuf buf, int[] fds, FileDescriptor[] fdObjects, HandleOps ops, UnixFrameChannel owner) {
-        this.buf = buf;
-        this.length = buf.readableBytes();
+    private OutboundFrame(ByteBufAllocator alloc, ByteBuf head, ByteBuffer tail, int padding, int[] fds, FileDescriptor[] fdObjects,
+                          HandleOps ops, UnixFrameChannel owner) {
+        this.alloc = alloc;
+        this.head = head;
+        this.tail = tail;
+        this.padding = padding;
+        this.length = head.readableBytes() + (tail == null ? 0 : tail.remaining()) + padding;
         this.fds = fds.length == 0 ? null : fds;
         this.fdObjects = fdObjects;
         this.ops = ops;
@@ -79,12 +112,24 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
             if (frameLength > limits.maxFrameBytes()) {
                 throw new IllegalArgumentException("frame of " + frameLength + " bytes exceeds the limit of " + limits.maxFrameBytes());
             }
-            int encoded = FrameCodec.encodedLength(body);
-            buf = alloc.directBuffer(encoded, encoded);
-            // One copy of the payload: straight from the caller's buffer into the pooled buffer.
-            FrameCodec.encode(body, handles.length, buf.nioBuffer(0, encoded));
-            buf.writerIndex(encoded);
-            OutboundFrame frame = new OutboundFrame(buf, fds, fdObjects, ops, owner);
+            OutboundFrame frame;
+            if (body instanceof FrameBody.Event event && event.tail().remaining() >= TAIL_MIN_BYTES && event.tail().hasArray()) {
+                int headLength = FrameHeader.SIZE + event.bytes().remaining();
+                buf = alloc.directBuffer(headLength, headLength);
+                ByteBuffer out = buf.nioBuffer(0, headLength).order(ByteOrder.LITTLE_ENDIAN);
+                new FrameHeader(body.type(), handles.length, (int) frameLength).writeTo(out);
+                out.put(event.bytes().duplicate());
+                buf.writerIndex(headLength);
+                int padding = FrameHeader.padded((int) frameLength) - (int) frameLength;
+                frame = new OutboundFrame(alloc, buf, event.tail().duplicate(), padding, fds, fdObjects, ops, owner);
+            } else {
+                int encoded = FrameCodec.encodedLength(body);
+                buf = alloc.directBuffer(encoded, encoded);
+                // One copy of the payload: straight from the caller's buffer into the pooled buffer.
+                FrameCodec.encode(body, handles.length, buf.nioBuffer(0, encoded));
+                buf.writerIndex(encoded);
+                frame = new OutboundFrame(alloc, buf, null, 0, fds, fdObjects, ops, owner);
+            }
             buf = null;
             return frame; // the fds now belong to the frame
         } catch (RuntimeException e) {
@@ -124,7 +169,11 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
     }
 
     int remaining() {
-        return buf.readableBytes();
+        return head.readableBytes() + stagedBytes() + (tail == null ? 0 : tail.remaining()) + padding;
+    }
+
+    private int stagedBytes() {
+        return staged == null ? 0 : staged.readableBytes();
     }
 
     /** True while the fds have not gone out; the next write must start at this frame's first byte. */
@@ -136,22 +185,83 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
         return fdObjects;
     }
 
-    /** The unwritten bytes, as a view; writing from it does not move this frame's position. */
+    /**
+     * The next unwritten bytes, as a view: the rest of the head, else the staged piece of the tail
+     * (staging the next one when it is used up), else the padding. Writing from it does not move
+     * this frame's position; {@link #advance} does. Only the writer (holding the write lock) calls this.
+     */
     ByteBuffer unwritten() {
-        return buf.nioBuffer(buf.readerIndex(), buf.readableBytes());
+        if (head.isReadable()) {
+            return head.nioBuffer(head.readerIndex(), head.readableBytes());
+        }
+        if (stagedBytes() == 0 && tail != null && tail.hasRemaining()) {
+            stageNextPiece();
+        }
+        if (stagedBytes() > 0) {
+            return staged.nioBuffer(staged.readerIndex(), staged.readableBytes());
+        }
+        return ZEROS.duplicate().limit(padding);
+    }
+
+    private void stageNextPiece() {
+        if (staged == null) {
+            staged = alloc.directBuffer(STAGING_BYTES, STAGING_BYTES);
+        }
+        staged.clear();
+        int n = Math.min(tail.remaining(), STAGING_BYTES);
+        staged.writeBytes(tail.array(), tail.arrayOffset() + tail.position(), n);
+        tail.position(tail.position() + n);
     }
 
     /** Appends the unwritten bytes at {@code out}'s position; out must have room for them. */
     void copyUnwrittenTo(ByteBuffer out) {
         int limit = out.limit();
-        // getBytes fills the destination up to its limit, so the limit marks where this frame ends.
-        out.limit(out.position() + buf.readableBytes());
-        buf.getBytes(buf.readerIndex(), out);
+        // getBytes fills the destination up to its limit, so the limit marks where the head ends.
+        out.limit(out.position() + head.readableBytes());
+        head.getBytes(head.readerIndex(), out);
+        out.limit(out.position() + stagedBytes());
+        if (staged != null) {
+            staged.getBytes(staged.readerIndex(), out);
+        }
         out.limit(limit);
+        if (tail != null) {
+            out.put(tail.duplicate());
+        }
+        for (int i = 0; i < padding; i++) {
+            out.put((byte) 0);
+        }
     }
 
     void advance(int written) {
-        buf.skipBytes(written);
+        int left = written;
+        int n = Math.min(left, head.readableBytes());
+        head.skipBytes(n);
+        left -= n;
+        if (left > 0 && staged != null) {
+            n = Math.min(left, staged.readableBytes());
+            staged.skipBytes(n);
+            left -= n;
+        }
+        if (left > 0 && tail != null) {
+            n = Math.min(left, tail.remaining());
+            tail.position(tail.position() + n);
+            left -= n;
+        }
+        if (left > padding) {
+            throw new IllegalStateException("advanced " + written + " bytes past the end of the frame");
+        }
+        padding -= left;
+        if (staged != null && !staged.isReadable() && !tail.hasRemaining()) {
+            releaseStaging(); // the tail is out: no reason to hold the staging buffer until the padding goes
+        }
+    }
+
+    private void releaseStaging() {
+        ByteBuf s = staged;
+        staged = null;
+        if (s != null) {
+            s.release();
+        }
     }
 
     /**
@@ -169,8 +279,9 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
 
     @Override
     protected void deallocate() {
-        int unsent = buf.readableBytes();
-        buf.release();
+        int unsent = remaining();
+        head.release();
+        releaseStaging();
         int[] owned = fds;
         fds = null;
         fdObjects = null;
@@ -198,7 +309,7 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
 
     @Override
     public long transferred() {
-        return buf.readerIndex();
+        return length - remaining();
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.switchboard.ipc.spi.HandleOps;
 import dev.switchboard.ipc.wire.FrameBody;
 import dev.switchboard.ipc.wire.FrameCodec;
 import dev.switchboard.ipc.wire.FrameHeader;
+import dev.switchboard.ipc.wire.FrameType;
 import dev.switchboard.ipc.wire.Limits;
 import dev.switchboard.ipc.wire.ProtocolException;
 import io.netty.buffer.ByteBuf;
@@ -100,6 +101,11 @@ public final class UnixFrameChannel implements FrameChannel {
     private long frameStart;
     /** Header of the frame in progress (its bytes are not all here yet), or null. */
     private FrameHeader pendingHeader;
+    /**
+     * The payload of the frame in progress when it is read straight into its own array, or null.
+     * Its frame header and event header have then left the cumulation already.
+     */
+    private DirectPayload direct;
     /** fds claimed by the frame in progress; owned here until it is delivered. */
     private int[] pendingFds = ReceivedFds.NO_FDS;
     /** Inbound processing stopped (protocol or read error); what arrives later is dropped. */
@@ -448,7 +454,11 @@ public final class UnixFrameChannel implements FrameChannel {
             in.release();
             return;
         }
-        append(in);
+        if (direct != null && direct.tookRead(in)) {
+            in.release();
+        } else {
+            append(in);
+        }
         String error = null;
         delivering = true;
         try {
@@ -468,6 +478,11 @@ public final class UnixFrameChannel implements FrameChannel {
         }
     }
 
+    /** I/O thread, from the read loop: the buffer the next read should fill, or null for a fresh one. */
+    ByteBuf directReadTarget() {
+        return direct == null || direct.isComplete() || failed || closeNotified ? null : direct.readTarget();
+    }
+
     /**
      * Delivers every complete frame in the cumulation.
      *
@@ -476,9 +491,10 @@ public final class UnixFrameChannel implements FrameChannel {
     private String decodeFrames() {
         try {
             // Stops when the listener closes the channel: nothing is delivered after close().
-            while (cumulation != null && !failed && channel.isOpen()) {
+            while (!failed && channel.isOpen()) {
+                int readable = cumulation == null ? 0 : cumulation.readableBytes();
                 if (pendingHeader == null) {
-                    if (cumulation.readableBytes() < FrameHeader.SIZE) {
+                    if (readable < FrameHeader.SIZE) {
                         break;
                     }
                     FrameHeader header = FrameHeader.peek(cumulation.nioBuffer(cumulation.readerIndex(), FrameHeader.SIZE), limits);
@@ -488,24 +504,53 @@ public final class UnixFrameChannel implements FrameChannel {
                 }
                 FrameHeader header = pendingHeader;
                 int padded = header.paddedLength();
-                if (cumulation.readableBytes() < padded) {
+                if (direct == null && readable < padded && header.type() == FrameType.EVENT
+                        && header.bodyLength() >= DirectPayload.MIN_BYTES) {
+                    ByteBuf body = cumulation.slice(cumulation.readerIndex() + FrameHeader.SIZE, readable - FrameHeader.SIZE);
+                    int eventHeader = DirectPayload.eventHeaderLength(body, header.bodyLength());
+                    if (eventHeader == 0) {
+                        break; // too little of the body to tell; more is on its way
+                    }
+                    int payload = header.bodyLength() - eventHeader;
+                    if (eventHeader > 0 && payload >= DirectPayload.MIN_BYTES) {
+                        // The frame's length passed the limit check in peek, so allocating it is within bounds.
+                        direct = DirectPayload.start(body, eventHeader, payload);
+                        cumulation.skipBytes(FrameHeader.SIZE + body.readerIndex());
+                        readable = cumulation.readableBytes();
+                    }
+                }
+                if (direct != null) {
+                    if (readable > 0) {
+                        direct.fillFrom(cumulation);
+                        readable = cumulation.readableBytes();
+                    }
+                    int paddingBytes = padded - header.frameLength();
+                    if (!direct.isComplete() || readable < paddingBytes) {
+                        break;
+                    }
+                    String badPadding = paddingBytes == 0 ? null : checkPadding(cumulation, cumulation.readerIndex(), header);
+                    if (badPadding != null) {
+                        return badPadding;
+                    }
+                    FrameBody body = direct.body();
+                    direct = null;
+                    if (paddingBytes > 0) {
+                        cumulation.skipBytes(paddingBytes);
+                    }
+                    deliverPending(header, body);
+                    frameStart += padded;
+                    continue;
+                }
+                if (readable < padded) {
                     break;
                 }
                 int at = cumulation.readerIndex();
-                for (int i = header.frameLength(); i < padded; i++) {
-                    byte b = cumulation.getByte(at + i);
-                    if (b != 0) {
-                        return String.format("nonzero padding byte 0x%02x at offset %d (frame at offset %d)", b & 0xff, frameStart + i, frameStart);
-                    }
+                String badPadding = checkPadding(cumulation, at + header.frameLength(), header);
+                if (badPadding != null) {
+                    return badPadding;
                 }
                 FrameBody body = FrameCodec.decode(header, cumulation.nioBuffer(at + FrameHeader.SIZE, header.bodyLength()));
-                long[] handles = new long[pendingFds.length];
-                for (int i = 0; i < handles.length; i++) {
-                    handles[i] = pendingFds[i];
-                }
-                pendingFds = ReceivedFds.NO_FDS;
-                pendingHeader = null;
-                deliver(header, body, handles); // the listener owns the handles from here
+                deliverPending(header, body); // the body views the cumulation: skip only after the listener is done
                 cumulation.skipBytes(padded);
                 frameStart += padded;
             }
@@ -514,6 +559,28 @@ public final class UnixFrameChannel implements FrameChannel {
         } catch (ProtocolException e) {
             return e.getMessage();
         }
+    }
+
+    /** Checks the padding of the frame in progress, whose first padding byte is at {@code index} of {@code buf}. */
+    private String checkPadding(ByteBuf buf, int index, FrameHeader header) {
+        for (int i = header.frameLength(); i < header.paddedLength(); i++) {
+            byte b = buf.getByte(index + i - header.frameLength());
+            if (b != 0) {
+                return String.format("nonzero padding byte 0x%02x at offset %d (frame at offset %d)", b & 0xff, frameStart + i, frameStart);
+            }
+        }
+        return null;
+    }
+
+    /** Hands the frame in progress, with the fds it claimed, to the listener. */
+    private void deliverPending(FrameHeader header, FrameBody body) {
+        long[] handles = new long[pendingFds.length];
+        for (int i = 0; i < handles.length; i++) {
+            handles[i] = pendingFds[i];
+        }
+        pendingFds = ReceivedFds.NO_FDS;
+        pendingHeader = null;
+        deliver(header, body, handles); // the listener owns the handles from here
     }
 
     private void deliver(FrameHeader header, FrameBody body, long[] handles) {
@@ -539,7 +606,7 @@ public final class UnixFrameChannel implements FrameChannel {
         if (cumulation.capacity() - cumulation.writerIndex() < n) {
             int need = cumulation.readableBytes() + n;
             int target = need;
-            if (pendingHeader != null) {
+            if (pendingHeader != null && direct == null) { // with a direct payload, only padding is still to come here
                 target = Math.max(need, Math.min(pendingHeader.paddedLength(), Math.max(2 * need, MIN_CUMULATION_BYTES)));
             }
             ByteBuf bigger = channel.alloc().directBuffer(target);
@@ -554,6 +621,10 @@ public final class UnixFrameChannel implements FrameChannel {
     /** Why the bytes received so far do not end at a frame boundary, or null when they do. */
     private String truncation() {
         int have = cumulation == null ? 0 : cumulation.readableBytes();
+        if (direct != null) {
+            // header and event header are out of the cumulation; what is left there is padding
+            have += FrameHeader.SIZE + pendingHeader.bodyLength() - direct.length() + direct.filled();
+        }
         if (pendingHeader != null) {
             return "connection closed mid-frame: truncated body, " + (have - FrameHeader.SIZE) + " of "
                     + (pendingHeader.paddedLength() - FrameHeader.SIZE) + " bytes (frame at offset " + frameStart + ")";
@@ -618,6 +689,7 @@ public final class UnixFrameChannel implements FrameChannel {
             ops.close(f);
         }
         pendingHeader = null;
+        direct = null;
         receivedFds.closeAll();
     }
 

@@ -86,8 +86,8 @@ class RecordingListener implements FrameChannel.Listener {
     /** The body may view the receive buffer only during onFrame: keep a copy. */
     private static FrameBody copy(FrameBody body) {
         if (body instanceof FrameBody.Event m) {
-            ByteBuffer copy = ByteBuffer.allocate(m.bytes().remaining());
-            copy.put(m.bytes().duplicate()).flip();
+            ByteBuffer copy = ByteBuffer.allocate(m.bodyLength());
+            copy.put(m.bytes().duplicate()).put(m.tail().duplicate()).flip();
             return new FrameBody.Event(copy);
         }
         return body;

@@ -1,0 +1,124 @@
+package dev.switchboard.ipc.transport.unix;
+
+import dev.switchboard.ipc.ports.EventCodec;
+import dev.switchboard.ipc.wire.FrameBody;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.ByteBuffer;
+
+/**
+ * The user payload of a large EVENT frame, read from the socket straight into the array the
+ * application will get ({@code Message.bytes()}), so that a megabyte costs one copy out of the
+ * kernel instead of a pass through the cumulation, its regrowths and a final copy.
+ *
+ * <p>The split point is the end of the USER_MESSAGE event header (docs/protocol.md §6: 43 bytes
+ * plus 105 per port descriptor). Nothing here validates the event: the header bytes go to the
+ * listener as {@link FrameBody.Event#bytes()} and the payload as {@link FrameBody.Event#tail()},
+ * and the event codec checks the header as it would a whole body. A body that does not look like
+ * a user message is simply not split.
+ */
+final class DirectPayload {
+
+    /** Payloads smaller than this go through the cumulation: the copy is cheap, the bookkeeping is not. */
+    static final int MIN_BYTES = 64 * 1024;
+
+    /**
+     * One read into the payload asks for at most this much. junixsocket reads a heap buffer through
+     * a thread-local direct buffer of at most a megabyte, so a larger request returns no more, and
+     * Netty's read loop goes on reading only after a read that filled what it asked for.
+     */
+    private static final int MAX_READ_BYTES = 1 << 20;
+
+    /** Event type of a user message (docs/protocol.md §6). */
+    private static final int USER_MESSAGE = 0x01;
+    private static final int PORT_COUNT_OFFSET = EventCodec.USER_MESSAGE_FIXED_SIZE - 2;
+
+    private final ByteBuffer eventHeader;
+    private final byte[] payload;
+    private int filled;
+    /** The buffer the current read fills, to recognise it when Netty passes it on. */
+    private ByteBuf readTarget;
+
+    private DirectPayload(ByteBuffer eventHeader, byte[] payload) {
+        this.eventHeader = eventHeader;
+        this.payload = payload;
+    }
+
+    /**
+     * Where the user payload starts in an EVENT body.
+     *
+     * @param body the body's first bytes (at least {@link EventCodec#USER_MESSAGE_FIXED_SIZE}, else the answer is 0)
+     * @return the event header's length; 0 when more bytes are needed to tell; -1 when the body is
+     *     not a user message with a well-formed port count, and is not to be split
+     */
+    static int eventHeaderLength(ByteBuf body, int bodyLength) {
+        if (body.readableBytes() < EventCodec.USER_MESSAGE_FIXED_SIZE) {
+            return 0;
+        }
+        int at = body.readerIndex();
+        if ((body.getByte(at) & 0xff) != USER_MESSAGE) {
+            return -1;
+        }
+        int ports = body.getUnsignedShortLE(at + PORT_COUNT_OFFSET);
+        if (ports > EventCodec.MAX_PORTS_PER_MESSAGE) {
+            return -1; // the codec will reject it with the exact reason
+        }
+        int length = EventCodec.USER_MESSAGE_FIXED_SIZE + ports * EventCodec.DESCRIPTOR_SIZE;
+        return length <= bodyLength ? length : -1;
+    }
+
+    /**
+     * Takes the event header (and what has arrived of the payload) out of {@code body}.
+     *
+     * @param payloadLength already validated: it is part of a frame within the receiver's limit
+     */
+    static DirectPayload start(ByteBuf body, int eventHeaderLength, int payloadLength) {
+        ByteBuffer header = ByteBuffer.allocate(eventHeaderLength);
+        body.readBytes(header);
+        header.flip();
+        DirectPayload p = new DirectPayload(header, new byte[payloadLength]);
+        p.fillFrom(body);
+        return p;
+    }
+
+    /** Moves whatever payload bytes {@code in} holds into the array. */
+    void fillFrom(ByteBuf in) {
+        int n = Math.min(in.readableBytes(), payload.length - filled);
+        in.readBytes(payload, filled, n);
+        filled += n;
+    }
+
+    boolean isComplete() {
+        return filled == payload.length;
+    }
+
+    int filled() {
+        return filled;
+    }
+
+    int length() {
+        return payload.length;
+    }
+
+    /** An empty buffer over the next unfilled bytes of the array, for the next read. */
+    ByteBuf readTarget() {
+        int n = Math.min(payload.length - filled, MAX_READ_BYTES);
+        readTarget = Unpooled.wrappedBuffer(payload, filled, n).clear();
+        return readTarget;
+    }
+
+    /** True when {@code in} is the buffer of {@link #readTarget()}; accounts for what was read into it. */
+    boolean tookRead(ByteBuf in) {
+        if (in != readTarget || readTarget == null) {
+            return false;
+        }
+        readTarget = null;
+        filled += in.readableBytes();
+        return true;
+    }
+
+    /** The frame body: event header, then the payload array as a whole. */
+    FrameBody.Event body() {
+        return new FrameBody.Event(eventHeader, ByteBuffer.wrap(payload));
+    }
+}
