@@ -57,8 +57,11 @@ public final class MessagePipe implements Handle {
     private List<Message> unsent;
     /** Payload bytes in {@link #unsent}; writers wait while it is above the channel's limit. */
     private long unsentBytes;
-    /** Same bound as a channel's outbound queue: connecting flushes at most this much at once. */
+    /** Handles (open fds of this process) in {@link #unsent}; writers wait while there are this many. */
+    private long unsentHandles;
+    /** Same bounds as a channel's outbound queue: connecting flushes at most this much at once. */
     private static final long UNSENT_HIGH_BYTES = 16L << 20;
+    private static final long UNSENT_HIGH_HANDLES = 1024;
     // guarded by this
     private boolean closed;
     private boolean moved;
@@ -109,6 +112,7 @@ public final class MessagePipe implements Handle {
             List<Message> queued = unsent;
             unsent = null;
             unsentBytes = 0;
+            unsentHandles = 0;
             sendLock.notifyAll();
             if (queued != null) {
                 for (Message m : queued) {
@@ -173,7 +177,8 @@ public final class MessagePipe implements Handle {
         }
         synchronized (sendLock) {
             // never on the I/O thread: it is the one that will deliver the ACCEPT this waits for
-            while (unsent != null && unsentBytes > UNSENT_HIGH_BYTES && !Thread.currentThread().isInterrupted()
+            while (unsent != null && (unsentBytes > UNSENT_HIGH_BYTES || unsentHandles >= UNSENT_HIGH_HANDLES)
+                    && !Thread.currentThread().isInterrupted()
                     && !NodeController.onIoThread()) {
                 try {
                     sendLock.wait(50); // until the invitation connects (or fails)
@@ -188,6 +193,7 @@ public final class MessagePipe implements Handle {
                 for (PlatformHandle h : message.takeHandles()) {
                     hs.add(PlatformHandle.adopt(h.release(), controller.handleOps()));
                 }
+                unsentHandles += hs.size();
                 List<MessagePipe> ps = message.takePipes();
                 ps.forEach(MessagePipe::markMoved);
                 unsent.add(Message.received(message.bytes(), hs, ps, null));

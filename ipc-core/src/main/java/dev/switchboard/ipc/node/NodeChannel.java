@@ -30,6 +30,10 @@ public final class NodeChannel implements FrameChannel.Listener {
     static final long OUTBOUND_HIGH_BYTES = 16L << 20;
     /** ...and resume when it falls below this. */
     static final long OUTBOUND_LOW_BYTES = 4L << 20;
+    /** Writers also wait while more than this many handles (open fds of this process) are queued... */
+    static final long OUTBOUND_HIGH_HANDLES = 1024;
+    /** ...until no more than this are. */
+    static final long OUTBOUND_LOW_HANDLES = 256;
     /** Reading stops while messages from this channel hold this many unread bytes or handles. */
     static final long INBOUND_HIGH_BYTES = 32L << 20;
     static final int INBOUND_HIGH_HANDLES = 256;
@@ -289,7 +293,7 @@ public final class NodeChannel implements FrameChannel.Listener {
         flow.lock();
         try {
             return "inbound=" + inboundBytes + "B/" + inboundHandles + "fds" + (readPaused ? " read-paused" : "")
-                    + " queued-out=" + (f == null ? 0 : f.queuedBytes()) + "B";
+                    + " queued-out=" + (f == null ? 0 : f.queuedBytes()) + "B/" + (f == null ? 0 : f.queuedHandles()) + "fds";
         } finally {
             flow.unlock();
         }
@@ -307,12 +311,12 @@ public final class NodeChannel implements FrameChannel.Listener {
     /** Blocks a user thread while the outbound queue is above the high-water mark. Never blocks an I/O callback. */
     void awaitWritable() {
         FrameChannel f = frames;
-        if (f == null || inIoCallback() || f.queuedBytes() <= OUTBOUND_HIGH_BYTES) {
+        if (f == null || inIoCallback() || (f.queuedBytes() <= OUTBOUND_HIGH_BYTES && f.queuedHandles() <= OUTBOUND_HIGH_HANDLES)) {
             return;
         }
         flow.lock();
         try {
-            while (closeReason == null && f.queuedBytes() > OUTBOUND_LOW_BYTES) {
+            while (closeReason == null && (f.queuedBytes() > OUTBOUND_LOW_BYTES || f.queuedHandles() > OUTBOUND_LOW_HANDLES)) {
                 try {
                     writable.await(50, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {

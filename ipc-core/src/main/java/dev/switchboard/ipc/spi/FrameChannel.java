@@ -19,6 +19,12 @@ public interface FrameChannel {
     /** Bytes queued and not yet written to the OS. */
     long queuedBytes();
 
+    /**
+     * Handles queued and not yet passed to the OS: each one is an open descriptor of this process
+     * until it is, so writers are held back on this too, not only on bytes.
+     */
+    long queuedHandles();
+
     /** Stops (or resumes) reading from the OS, so that a slow consumer pushes back on the sender. */
     void setReadPaused(boolean paused);
 

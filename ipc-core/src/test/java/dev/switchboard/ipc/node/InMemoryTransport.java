@@ -180,6 +180,11 @@ final class InMemoryTransport implements Transport {
         }
 
         @Override
+        public long queuedHandles() {
+            return 0;
+        }
+
+        @Override
         public void setReadPaused(boolean paused) {
             this.paused = paused;
         }

@@ -181,6 +181,10 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
         return fds != null;
     }
 
+    int unsentFdCount() {
+        return fds == null ? 0 : fds.length;
+    }
+
     FileDescriptor[] fdObjects() {
         return fdObjects;
     }
@@ -275,6 +279,7 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
         for (int fd : sent) {
             ops.close(fd);
         }
+        owner.handlesGone(sent.length);
     }
 
     @Override
@@ -290,6 +295,7 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
             for (int fd : owned) {
                 ops.close(fd);
             }
+            owner.handlesGone(owned.length);
         }
         owner.discarded(unsent);
     }

@@ -59,6 +59,9 @@ public final class UnixFrameChannel implements FrameChannel {
     static final long HIGH_WATER_BYTES = 4L << 20;
     /** ... and {@link Listener#onWritable} fires once the backlog drops below this. */
     static final long LOW_WATER_BYTES = 1L << 20;
+    /** The same for fds not yet passed to the kernel: each is an open descriptor of this process. */
+    static final long HIGH_WATER_HANDLES = 512;
+    static final long LOW_WATER_HANDLES = 256;
 
     /**
      * Room for {@link Limits#HANDLE_CAP} fds in one read: a cmsghdr (16 bytes on 64-bit) plus 4
@@ -83,6 +86,7 @@ public final class UnixFrameChannel implements FrameChannel {
 
     // ---- any thread
     private final AtomicLong queuedBytes = new AtomicLong();
+    private final AtomicLong queuedHandles = new AtomicLong();
     /** Frames accepted by send() and not yet handed to Netty; see send(). */
     private final Queue<OutboundFrame> outbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
@@ -205,10 +209,13 @@ public final class UnixFrameChannel implements FrameChannel {
             return;
         }
         OutboundFrame frame = OutboundFrame.encode(channel.alloc(), body, hs, limits, ops, this);
+        // counted before any write, so that handlesGone never runs ahead of it
+        long handlesQueued = queuedHandles.addAndGet(frame.unsentFdCount());
         if (tryWriteDirect(frame)) {
             return;
         }
-        if (queuedBytes.addAndGet(frame.length()) > HIGH_WATER_BYTES && backedUp.compareAndSet(false, true)) {
+        if ((queuedBytes.addAndGet(frame.length()) > HIGH_WATER_BYTES || handlesQueued > HIGH_WATER_HANDLES)
+                && backedUp.compareAndSet(false, true)) {
             // The I/O thread may have drained below the low-water mark before the flag was set,
             // finding nothing backed up: check again so that onWritable is not lost.
             signalIfDrained();
@@ -284,6 +291,11 @@ public final class UnixFrameChannel implements FrameChannel {
     @Override
     public long queuedBytes() {
         return queuedBytes.get();
+    }
+
+    @Override
+    public long queuedHandles() {
+        return queuedHandles.get();
     }
 
     @Override
@@ -404,6 +416,12 @@ public final class UnixFrameChannel implements FrameChannel {
         signalIfDrained();
     }
 
+    /** Any thread: {@code n} fds of a frame went to the kernel, or were closed unsent. */
+    void handlesGone(int n) {
+        queuedHandles.addAndGet(-n);
+        signalIfDrained();
+    }
+
     /** Any thread: a frame was released with {@code unsent} bytes never written. */
     void discarded(int unsent) {
         if (unsent > 0) {
@@ -414,7 +432,7 @@ public final class UnixFrameChannel implements FrameChannel {
 
     /** Fires onWritable once per backed-up episode; the compare-and-set picks the one caller that does. */
     private void signalIfDrained() {
-        if (queuedBytes.get() < LOW_WATER_BYTES && backedUp.compareAndSet(true, false)) {
+        if (queuedBytes.get() < LOW_WATER_BYTES && queuedHandles.get() < LOW_WATER_HANDLES && backedUp.compareAndSet(true, false)) {
             try {
                 // A task, not a direct call: this may run inside Netty's flush or on a user thread,
                 // and the listener is likely to send again.

@@ -139,12 +139,14 @@ class UnixFrameChannelTest {
         }
         assertTrue(p.a.zeroLengthFdWrites() > 0, "the socket buffer never filled");
         assertTrue(p.a.queuedBytes() > 0);
+        assertTrue(p.a.queuedHandles() > 0);
         long[] late = {openFile("late", "y")};
         p.a.close();
         assertEquals(CloseReason.Kind.LOCAL, p.aEvents.awaitClosed().kind());
         p.a.send(ChannelPair.message(1), late); // after close: the handle is closed, nothing throws
         assertFalse(TestFds.isOpen(late[0]), "a handle sent after close must be closed");
         assertEquals(0, p.a.queuedBytes());
+        assertEquals(0, p.a.queuedHandles());
         p.close();
         TestFds.assertNoLeak(baseline);
     }
@@ -173,6 +175,49 @@ class UnixFrameChannelTest {
             assertTrue(p.a.queuedBytes() < UnixFrameChannel.LOW_WATER_BYTES);
         }
         assertEquals(1, aEvents.writableCalls.get());
+    }
+
+    @Test
+    void queuedFdsCountAsBacklogUntilTheKernelHasThem() throws Exception {
+        var baseline = TestFds.snapshot();
+        Path file = dir.resolve("many");
+        Files.writeString(file, "x");
+        CountDownLatch writable = new CountDownLatch(1);
+        RecordingListener aEvents = new RecordingListener() {
+            @Override
+            public void onWritable() {
+                super.onWritable();
+                writable.countDown();
+            }
+        };
+        RecordingListener bEvents = new RecordingListener();
+        try (ChannelPair p = new ChannelPair(Limits.DEFAULT, aEvents, bEvents)) {
+            p.b.setReadPaused(true);
+            // tiny frames: the byte backlog stays far below its mark, the fds do not
+            int sent = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (p.a.queuedHandles() <= UnixFrameChannel.HIGH_WATER_HANDLES && System.nanoTime() < deadline) {
+                try (FileInputStream in = new FileInputStream(file.toFile())) {
+                    p.a.send(ChannelPair.message(1), new long[] {OPS.duplicate(in.getFD())});
+                }
+                sent++;
+                if (sent % 64 == 0) {
+                    TestFds.drain(p.a);
+                }
+            }
+            assertTrue(p.a.queuedHandles() > UnixFrameChannel.HIGH_WATER_HANDLES, "fds never queued up: " + p.a.queuedHandles());
+            assertTrue(p.a.queuedBytes() < UnixFrameChannel.HIGH_WATER_BYTES);
+            p.b.setReadPaused(false);
+            assertTrue(writable.await(20, TimeUnit.SECONDS), "onWritable did not fire");
+            assertTrue(p.a.queuedHandles() < UnixFrameChannel.LOW_WATER_HANDLES);
+            for (int i = 0; i < sent; i++) {
+                for (long h : bEvents.take().handles()) {
+                    OPS.close(h);
+                }
+            }
+            assertEquals(0, p.a.queuedHandles());
+        }
+        TestFds.assertNoLeak(baseline);
     }
 
     @Test
