@@ -62,6 +62,11 @@ public final class MessagePipe implements Handle {
     /** Same bounds as a channel's outbound queue: connecting flushes at most this much at once. */
     private static final long UNSENT_HIGH_BYTES = 16L << 20;
     private static final long UNSENT_HIGH_HANDLES = 1024;
+    /**
+     * Closed before its invitation connected: the port stays until then, so that the invitee's end
+     * can be told (peer-closed) instead of writing to a port that no longer exists. Guarded by sendLock.
+     */
+    private boolean closeOnConnect;
     // guarded by this
     private boolean closed;
     private boolean moved;
@@ -123,6 +128,12 @@ public final class MessagePipe implements Handle {
                     }
                 }
             }
+            if (closeOnConnect) {
+                // closed before connecting: what was written goes first, then the closure
+                closeOnConnect = false;
+                closePortQuietly();
+                return;
+            }
         }
         statusChanged();
     }
@@ -134,6 +145,7 @@ public final class MessagePipe implements Handle {
             dropped = unsent;
             unsent = null;
             sendLock.notifyAll();
+            closeOnConnect = false; // the port is closed below either way
         }
         if (dropped == null) {
             return;
@@ -385,23 +397,28 @@ public final class MessagePipe implements Handle {
     /** Closes this end; unread messages and their handles are dropped and the other end sees peer-closed. Idempotent. */
     @Override
     public void close() {
-        List<Message> dropped;
-        synchronized (sendLock) {
-            dropped = unsent;
-            unsent = null;
-            sendLock.notifyAll();
-        }
         synchronized (this) {
             if (closed || moved) {
                 return;
             }
             closed = true;
         }
-        wakeReaders();
-        if (dropped != null) {
-            dropped.forEach(Message::close);
+        boolean pending;
+        synchronized (sendLock) {
+            // not connected yet: connected() sends what was written and then closes the port, or
+            // failPending() drops it all
+            pending = unsent != null;
+            closeOnConnect = pending;
+            sendLock.notifyAll();
         }
+        wakeReaders();
         controller.unobserve(port);
+        if (!pending) {
+            closePortQuietly();
+        }
+    }
+
+    private void closePortQuietly() {
         try {
             controller.node().closePort(port);
         } catch (PortException e) {

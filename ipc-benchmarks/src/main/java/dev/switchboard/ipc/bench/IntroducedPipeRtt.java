@@ -2,6 +2,7 @@ package dev.switchboard.ipc.bench;
 
 import dev.switchboard.ipc.Message;
 import dev.switchboard.ipc.MessagePipe;
+import dev.switchboard.ipc.PipeClosedException;
 import dev.switchboard.ipc.PlatformChannel;
 import dev.switchboard.ipc.broker.ChildProcess;
 import dev.switchboard.ipc.broker.ChildProcessLauncher;
@@ -113,7 +114,12 @@ public final class IntroducedPipeRtt {
         IncomingInvitation invitation = IncomingInvitation.accept(IncomingInvitation.Options.DEFAULT.exitWhenParentDies(1));
         MessagePipe control = invitation.extractMessagePipe(CONTROL);
         while (true) {
-            Message m = control.read(Duration.ofMinutes(10));
+            Message m;
+            try {
+                m = control.read(Duration.ofMinutes(10));
+            } catch (PipeClosedException done) {
+                return; // the parent has its figures
+            }
             if (m == null) {
                 return;
             }

@@ -28,6 +28,7 @@ class FdPassingTest {
         }
         Map<Integer, String> before = TestSupport.openFds();
         int baseline = before.size();
+        int peak = baseline;
         try (Launch l = Launch.java(Children.SlowFdReader.class, List.of("control", "data"), Integer.toString(COUNT), "1500")) {
             MessagePipe data = l.pipe("data");
             for (int i = 0; i < COUNT; i++) {
@@ -36,7 +37,13 @@ class FdPassingTest {
                     h = PlatformHandle.duplicateOf(in.getFD());
                 }
                 data.write(Message.of(ByteBuffer.allocate(4).putInt(i).array(), h));
+                if (i % 250 == 0) {
+                    peak = Math.max(peak, TestSupport.openFds().size());
+                }
             }
+            // Queued fds hold the writer back (1,024 at most, before the invitation connects and
+            // after): without that, every fd the slow reader has not taken yet stays open here.
+            assertTrue(peak - baseline <= 1024 + 128, "the parent held " + (peak - baseline) + " more fds while writing");
             String verdict = TestSupport.readText(l.pipe("control"), Duration.ofSeconds(120));
             String[] parts = verdict.split(" ");
             assertEquals("ok", parts[0], verdict);

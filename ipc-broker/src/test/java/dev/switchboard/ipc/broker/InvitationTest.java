@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -103,6 +104,32 @@ class InvitationTest {
             assertThrows(PipeClosedException.class, () -> p.read(WAIT));
         }
         assertEquals(0, child.onExit().get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aPipeClosedBeforeTheChildAcceptsDeliversWhatWasWrittenThenReportsPeerClosedThere() throws Exception {
+        PlatformChannel channel = PlatformChannel.create();
+        ChildProcess child = ChildProcessLauncher.forJava(Children.Echo.class)
+                .jvmOptions("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+                .passEndpoint(channel.takeRemoteEndpoint())
+                .appendOutput(Launch.childLog(Children.Echo.class))
+                .appendError(Launch.childLog(Children.Echo.class))
+                .start();
+        try {
+            OutgoingInvitation invitation = new OutgoingInvitation();
+            MessagePipe control = invitation.attachMessagePipe("control");
+            MessagePipe data = invitation.attachMessagePipe("data");
+            data.write(TestSupport.text("written before closing"));
+            data.close();
+            List<ProcessError> errors = new CopyOnWriteArrayList<>();
+            invitation.send(child, channel.takeLocalEndpoint(), errors::add);
+            // Echo exits once any of its pipes reports the peer closed; 'control' stays open
+            assertEquals(0, child.onExit().get(20, TimeUnit.SECONDS), "the child never saw 'data' closed");
+            assertEquals(List.of(), errors.stream().filter(e -> e.kind() != ProcessError.Kind.DISCONNECTED).toList());
+            control.close();
+        } finally {
+            child.destroyForcibly();
+        }
     }
 
     @Test

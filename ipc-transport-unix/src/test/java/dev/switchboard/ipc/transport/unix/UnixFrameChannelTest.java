@@ -36,6 +36,16 @@ class UnixFrameChannelTest {
         ChannelPair.warmUp();
     }
 
+    private static RecordingListener countingDownOnWritable(CountDownLatch writable) {
+        return new RecordingListener() {
+            @Override
+            public void onWritable() {
+                super.onWritable();
+                writable.countDown();
+            }
+        };
+    }
+
     private long openFile(String name, String content) throws IOException {
         Path f = dir.resolve(name);
         Files.writeString(f, content);
@@ -154,13 +164,7 @@ class UnixFrameChannelTest {
     @Test
     void onWritableFiresOnceTheBacklogDrains() throws Exception {
         CountDownLatch writable = new CountDownLatch(1);
-        RecordingListener aEvents = new RecordingListener() {
-            @Override
-            public void onWritable() {
-                super.onWritable();
-                writable.countDown();
-            }
-        };
+        RecordingListener aEvents = countingDownOnWritable(writable);
         try (ChannelPair p = new ChannelPair(Limits.DEFAULT, aEvents, new RecordingListener())) {
             p.b.setReadPaused(true);
             ByteBuffer chunk = ByteBuffer.allocate(256 * 1024);
@@ -183,13 +187,7 @@ class UnixFrameChannelTest {
         Path file = dir.resolve("many");
         Files.writeString(file, "x");
         CountDownLatch writable = new CountDownLatch(1);
-        RecordingListener aEvents = new RecordingListener() {
-            @Override
-            public void onWritable() {
-                super.onWritable();
-                writable.countDown();
-            }
-        };
+        RecordingListener aEvents = countingDownOnWritable(writable);
         RecordingListener bEvents = new RecordingListener();
         try (ChannelPair p = new ChannelPair(Limits.DEFAULT, aEvents, bEvents)) {
             p.b.setReadPaused(true);
