@@ -97,13 +97,11 @@ class MessagePipeWakeupTest {
         p[1].close();
     }
 
-    @Test
-    void parkedReaderSeesPeerClosed() throws Exception {
-        MessagePipe[] p = pipeAcross();
-        LinkedBlockingQueue<Throwable> outcome = new LinkedBlockingQueue<>();
+    /** A thread blocked in {@code pipe.read}; what ends that read (it should throw) goes to {@code outcome}. */
+    private static Thread parkedReader(MessagePipe pipe, LinkedBlockingQueue<Throwable> outcome) throws Exception {
         Thread th = new Thread(() -> {
             try {
-                p[1].read(LONG);
+                pipe.read(LONG);
                 outcome.add(new AssertionError("read returned"));
             } catch (Throwable e) {
                 outcome.add(e);
@@ -111,6 +109,14 @@ class MessagePipeWakeupTest {
         });
         th.start();
         awaitBlocked(th);
+        return th;
+    }
+
+    @Test
+    void parkedReaderSeesPeerClosed() throws Exception {
+        MessagePipe[] p = pipeAcross();
+        LinkedBlockingQueue<Throwable> outcome = new LinkedBlockingQueue<>();
+        parkedReader(p[1], outcome);
         p[0].close();
         assertInstanceOf(PipeClosedException.class, outcome.take());
         p[1].close();
@@ -120,16 +126,7 @@ class MessagePipeWakeupTest {
     void closingTheReadingEndWakesItsParkedReader() throws Exception {
         MessagePipe[] p = pipeAcross();
         LinkedBlockingQueue<Throwable> outcome = new LinkedBlockingQueue<>();
-        Thread th = new Thread(() -> {
-            try {
-                p[1].read(LONG);
-                outcome.add(new AssertionError("read returned"));
-            } catch (Throwable e) {
-                outcome.add(e);
-            }
-        });
-        th.start();
-        awaitBlocked(th);
+        parkedReader(p[1], outcome);
         p[1].close();
         assertInstanceOf(IllegalStateException.class, outcome.take());
         p[0].close();
@@ -139,16 +136,7 @@ class MessagePipeWakeupTest {
     void interruptingAParkedReaderThrowsInterruptedException() throws Exception {
         MessagePipe[] p = pipeAcross();
         LinkedBlockingQueue<Throwable> outcome = new LinkedBlockingQueue<>();
-        Thread th = new Thread(() -> {
-            try {
-                p[1].read(LONG);
-                outcome.add(new AssertionError("read returned"));
-            } catch (Throwable e) {
-                outcome.add(e);
-            }
-        });
-        th.start();
-        awaitBlocked(th);
+        Thread th = parkedReader(p[1], outcome);
         th.interrupt();
         assertInstanceOf(InterruptedException.class, outcome.take());
         // the pipe is still usable after the interrupted read
