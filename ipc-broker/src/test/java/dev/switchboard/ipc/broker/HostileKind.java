@@ -11,7 +11,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The ways a child of {@code src/test/python/hostile_child.py} attacks its parent, and what the
+ * The ways a child of {@code src/test/python/hostile_soak_child.py} attacks its parent, and what the
  * parent must make of each. The Python mode name is {@link #mode}.
  */
 enum HostileKind {

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One hostile child of {@code hostile_child.py}, launched as a real child of this JVM with an
+ * One hostile child of {@code hostile_soak_child.py}, launched as a real child of this JVM with an
  * invitation carrying one pipe, driven through its {@link HostileKind.Script} and checked.
  */
 final class HostileRun {
@@ -118,7 +118,7 @@ final class HostileRun {
             return "not reported within " + settings.reportDeadline().toSeconds() + " s of its misbehaviour";
         }
         reportedBeforeKill = true;
-        return pipeReportsPeerClosed();
+        return drainToPeerClosed();
     }
 
     private String stalls() throws InterruptedException {
@@ -128,7 +128,7 @@ final class HostileRun {
         if (errors.await(kind::matches, settings.reportDeadline()) == null) {
             return "not reported within " + settings.reportDeadline().toSeconds() + " s of being killed";
         }
-        return pipeReportsPeerClosed();
+        return drainToPeerClosed();
     }
 
     private String streams() throws InterruptedException {
@@ -213,10 +213,6 @@ final class HostileRun {
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             return text.equals("hello") ? null : "the real child said '" + text + "' after " + ms + " ms";
         }
-    }
-
-    private String pipeReportsPeerClosed() throws InterruptedException {
-        return drainToPeerClosed();
     }
 
     /** Reads (and drops) what is left until peer-closed. */

@@ -96,7 +96,7 @@ final class HostileSoak {
     }
 
     static Result run(Plan plan) throws Exception {
-        Path script = Path.of("src", "test", "python", "hostile_child.py").toAbsolutePath();
+        Path script = Path.of("src", "test", "python", "hostile_soak_child.py").toAbsolutePath();
         if (!Files.isRegularFile(script)) {
             throw new IOException("hostile child script not found at " + script + " (tests run in the ipc-broker directory)");
         }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A child that breaks the Switchboard wire protocol (docs/protocol.md) in one chosen way.
 
-Usage: hostile_child.py KIND [ARGS...] --switchboard-platform-channel=fd:N | =unix:PATH;token=HEX
+Usage: hostile_soak_child.py KIND [ARGS...] --switchboard-platform-channel=fd:N | =unix:PATH;token=HEX
 
 Written from the protocol document alone, with the Python standard library, so that it shares no
 code (and no bugs) with the Java side it attacks. Every kind either ends on its own or waits for
@@ -318,7 +318,7 @@ def main():
     channel = next((a[len(switch):] for a in sys.argv if a.startswith(switch)), None)
     positional = [a for a in sys.argv[1:] if not a.startswith('--switchboard-')]
     if channel is None or not positional:
-        sys.exit('usage: hostile_child.py KIND [ARGS...] %sfd:N' % switch)
+        sys.exit('usage: hostile_soak_child.py KIND [ARGS...] %sfd:N' % switch)
     kind, args = positional[0], positional[1:]
     if kind == 'named-stall':
         address, _, token = channel.partition(';token=')
