@@ -125,6 +125,10 @@ def drain_until_hangup(sock):
 
 def hold(sock):
     """Neither reads nor writes again: waits to be killed (or for the parent to hang up)."""
+    ready = os.environ.get('SOAK_READY_FILE')
+    if ready:
+        # tells the soak that the stall has begun: only from now on does holding the child test anything
+        open(ready, 'w').close()
     try:
         sock.recv(1, socket.MSG_PEEK)
         while True:

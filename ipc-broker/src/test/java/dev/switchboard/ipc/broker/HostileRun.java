@@ -6,6 +6,7 @@ import dev.switchboard.ipc.NamedPlatformChannel;
 import dev.switchboard.ipc.PipeClosedException;
 import dev.switchboard.ipc.PlatformChannel;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,6 +54,8 @@ final class HostileRun {
     private ChildProcess child;
     private MessagePipe pipe;
     private NamedPlatformChannel named;
+    /** The child creates this file when its stall begins. */
+    private final Path ready;
     private boolean killed;
     private boolean reportedBeforeKill;
 
@@ -60,6 +63,8 @@ final class HostileRun {
         this.index = index;
         this.kind = kind;
         this.settings = settings;
+        this.ready = Path.of(System.getProperty("java.io.tmpdir"),
+                "switchboard-soak-" + ProcessHandle.current().pid() + "-" + index + "-" + System.nanoTime() + ".stalled");
     }
 
     static Outcome run(int index, HostileKind kind, Settings settings) {
@@ -95,7 +100,8 @@ final class HostileRun {
             default -> { }
         }
         Path log = Launch.childLog(HostileRun.class);
-        ChildProcessLauncher launcher = ChildProcessLauncher.forCommand(command).appendOutput(log).appendError(log);
+        ChildProcessLauncher launcher = ChildProcessLauncher.forCommand(command).appendOutput(log).appendError(log)
+                .environment("SOAK_READY_FILE", ready.toString());
         OutgoingInvitation invitation = new OutgoingInvitation();
         pipe = invitation.attachMessagePipe("hostile");
         if (kind.untrusted()) {
@@ -122,6 +128,14 @@ final class HostileRun {
     }
 
     private String stalls() throws InterruptedException {
+        // a loaded machine can take a second to start the interpreter: hold the child only once it stalls
+        long deadline = System.nanoTime() + settings.reportDeadline().toNanos();
+        while (!Files.exists(ready)) {
+            if (System.nanoTime() > deadline) {
+                return "did not reach its stall within " + settings.reportDeadline().toSeconds() + " s";
+            }
+            Thread.sleep(10);
+        }
         Thread.sleep(settings.hold().toMillis());
         reportedBeforeKill = errors.find(kind::matches) != null;
         kill();
@@ -267,6 +281,11 @@ final class HostileRun {
         }
         if (named != null) {
             named.close();
+        }
+        try {
+            Files.deleteIfExists(ready);
+        } catch (IOException e) {
+            problem = (problem == null ? "" : problem + "; ") + "cannot delete " + ready + ": " + e;
         }
         return problem;
     }
