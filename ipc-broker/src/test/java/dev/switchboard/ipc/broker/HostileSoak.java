@@ -75,8 +75,10 @@ final class HostileSoak {
             });
             b.append("  (early: a report that counts came before the soak killed or gave up on the child)\n");
             b.append("well-behaved child: ").append(roundTrips).append('\n');
-            b.append("footprint: ").append(footprint).append(String.format(", peak heap in use during the soak %.1f MiB%n",
-                    peakHeapBytes / (double) (1 << 20)));
+            long heapGrowth = footprint.after().heapBytes() - footprint.before().heapBytes();
+            b.append("footprint: ").append(footprint).append(String.format(
+                    " (%+d bytes per child), peak heap in use during the soak %.1f MiB%n",
+                    outcomes.isEmpty() ? 0 : heapGrowth / outcomes.size(), peakHeapBytes / (double) (1 << 20)));
             footprint.over().forEach(o -> b.append("  NOT BACK: ").append(o).append('\n'));
             Map<HostileKind, List<HostileRun.Outcome>> failed = new EnumMap<>(HostileKind.class);
             failures().forEach(o -> failed.computeIfAbsent(o.kind(), k -> new ArrayList<>()).add(o));
