@@ -27,7 +27,7 @@ final class DirectPayload {
      * a thread-local direct buffer of at most a megabyte, so a larger request returns no more, and
      * Netty's read loop goes on reading only after a read that filled what it asked for.
      */
-    private static final int MAX_READ_BYTES = 1 << 20;
+    static final int MAX_READ_BYTES = 1 << 20;
 
     /** Event type of a user message (docs/protocol.md §6). */
     private static final int USER_MESSAGE = 0x01;
