@@ -73,6 +73,11 @@ final class FdSocketChannel extends NioSocketChannel {
         config().setRecvByteBufAllocator(new FrameRecvAllocator(config().getRecvByteBufAllocator()));
     }
 
+    /** Stream offset of the next byte to read. I/O thread only. */
+    long bytesRead() {
+        return bytesRead;
+    }
+
     long zeroLengthFdWrites() {
         return zeroLengthFdWrites;
     }
@@ -164,9 +169,9 @@ final class FdSocketChannel extends NioSocketChannel {
                     + fds.length + " fds installed)";
         } else if (control.foreign > 0) {
             rejected = "the peer sent control data other than SCM_RIGHTS";
-        } else if (fds.length > owner.maxHandlesPerFrame()) {
+        } else if (fds.length > owner.maxHandlesPerRead()) {
             rejected = fds.length + " fds arrived with one write (stream bytes [" + start + ", " + end
-                    + ")); at most " + owner.maxHandlesPerFrame() + " may come with a frame";
+                    + ")); at most " + owner.maxHandlesPerRead() + " may come with a frame";
         }
         control.clear();
         if (rejected != null) {

@@ -22,6 +22,8 @@ import java.nio.channels.ClosedChannelException;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.Objects;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -70,7 +72,8 @@ public final class UnixFrameChannel implements FrameChannel {
     private static final Logger LOG = LoggerFactory.getLogger(UnixFrameChannel.class);
 
     private final int fd;
-    private final Limits limits;
+    /** Replaced by {@link #setLimits} when a handshake completes; read at each frame header. */
+    private volatile Limits limits;
     private final Listener listener;
     private final HandleOps ops;
     private final FdSocketChannel channel;
@@ -110,6 +113,12 @@ public final class UnixFrameChannel implements FrameChannel {
     private boolean delivering;
     private boolean closedPendingDelivery;
     private boolean closeNotified;
+    /** Stream offset of the incomplete frame the timer watches, or -1 when every frame read is whole. */
+    private long partialFrameStart = -1;
+    /** When that frame's first byte was seen (System.nanoTime), or when reading last resumed. */
+    private long partialSince;
+    /** Fails the channel when a frame stays incomplete for {@link Limits#frameTimeout()}; at most one is pending. */
+    private ScheduledFuture<?> frameTimer;
 
     private UnixFrameChannel(int fd, AFUNIXSocketChannel socket, Limits limits, Listener listener, HandleOps ops) {
         this.fd = fd;
@@ -285,6 +294,11 @@ public final class UnixFrameChannel implements FrameChannel {
     }
 
     @Override
+    public void setLimits(Limits newLimits) {
+        limits = Objects.requireNonNull(newLimits, "limits");
+    }
+
+    @Override
     public long queuedBytes() {
         return queuedBytes.get();
     }
@@ -360,9 +374,14 @@ public final class UnixFrameChannel implements FrameChannel {
         // Netty closes the channel next (closeOnRead).
     }
 
-    /** The most fds one read may bring: those of one frame at most. */
-    int maxHandlesPerFrame() {
-        return limits.maxHandlesPerFrame();
+    /**
+     * The most fds one read may bring: those of one frame at most. The protocol's cap, not this
+     * channel's limit: a read can bring the last handshake frame together with the first fds of
+     * the frame after it, which the handshake's limit would refuse but the raised one accepts.
+     * The limit is checked against each frame's header.
+     */
+    int maxHandlesPerRead() {
+        return Limits.HANDLE_CAP;
     }
 
     /**
@@ -496,9 +515,12 @@ public final class UnixFrameChannel implements FrameChannel {
         }
         if (error != null) {
             protocolError(error);
-        } else if (cumulation != null && !cumulation.isReadable()) {
-            cumulation.release();
-            cumulation = null;
+        } else {
+            if (cumulation != null && !cumulation.isReadable()) {
+                cumulation.release();
+                cumulation = null;
+            }
+            watchPartialFrame();
         }
         if (closedPendingDelivery) {
             closedPendingDelivery = false;
@@ -541,7 +563,7 @@ public final class UnixFrameChannel implements FrameChannel {
                     }
                     int payload = header.bodyLength() - eventHeader;
                     if (eventHeader > 0 && payload >= DirectPayload.MIN_BYTES) {
-                        // The frame's length passed the limit check in peek, so allocating it is within bounds.
+                        // Allocated as the bytes arrive, not at the declared length (DirectPayload.FIRST_STEP_BYTES).
                         direct = DirectPayload.start(body, eventHeader, payload);
                         cumulation.skipBytes(FrameHeader.SIZE + body.readerIndex());
                         readable = cumulation.readableBytes();
@@ -646,6 +668,68 @@ public final class UnixFrameChannel implements FrameChannel {
         in.release();
     }
 
+    /**
+     * Starts the frame timeout for a frame whose first bytes are here and whose last are not (docs/protocol.md
+     * §9): a peer that starts a frame and goes silent would otherwise pin its buffer and fds for good.
+     */
+    private void watchPartialFrame() {
+        boolean partial = pendingHeader != null || (cumulation != null && cumulation.isReadable());
+        if (!partial) {
+            partialFrameStart = -1;
+            return;
+        }
+        if (partialFrameStart != frameStart) {
+            partialFrameStart = frameStart;
+            partialSince = System.nanoTime();
+        }
+        if (frameTimer == null) {
+            frameTimer = channel.eventLoop().schedule(this::checkPartialFrame, limits.frameTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** I/O thread: the frame timer fired. */
+    private void checkPartialFrame() {
+        frameTimer = null;
+        if (failed || closeNotified || partialFrameStart < 0) {
+            return;
+        }
+        long timeout = limits.frameTimeout().toNanos();
+        if (!channel.config().isAutoRead()) {
+            // Reading is paused by this side: the frame is incomplete because we do not read. Its
+            // clock starts again once reading resumes.
+            partialSince = System.nanoTime();
+        }
+        long left = partialSince + timeout - System.nanoTime();
+        if (left > 0) {
+            frameTimer = channel.eventLoop().schedule(this::checkPartialFrame, left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        fail(CloseReason.Kind.PROTOCOL_ERROR, "frame at offset " + frameStart + " incomplete for " + limits.frameTimeout().toMillis()
+                + " ms: " + progress());
+    }
+
+    /** How much of the frame in progress has arrived, e.g. {@code "59 of 67108880 bytes"}. */
+    private String progress() {
+        long have = cumulation == null ? 0 : cumulation.readableBytes();
+        if (direct != null) {
+            have += FrameHeader.SIZE + pendingHeader.bodyLength() - direct.length() + direct.filled();
+        }
+        return have + " of " + (pendingHeader == null ? "at least " + FrameHeader.SIZE : Integer.toString(pendingHeader.paddedLength())) + " bytes";
+    }
+
+    /**
+     * For tests: bytes this channel holds for the frame in progress (cumulation capacity plus the
+     * array a direct payload is read into). I/O thread only.
+     */
+    long bytesHeldForPartialFrame() {
+        return (cumulation == null ? 0 : cumulation.capacity()) + (direct == null ? 0 : direct.capacity());
+    }
+
+    /** For tests: stream bytes read so far. I/O thread only. */
+    long bytesRead() {
+        return channel.bytesRead();
+    }
+
     /** Why the bytes received so far do not end at a frame boundary, or null when they do. */
     private String truncation() {
         int have = cumulation == null ? 0 : cumulation.readableBytes();
@@ -731,6 +815,10 @@ public final class UnixFrameChannel implements FrameChannel {
         closeNotified = true;
         failed = true;
         releaseInbound();
+        if (frameTimer != null) {
+            frameTimer.cancel(false);
+            frameTimer = null;
+        }
         CloseReason reason = closeReason.get();
         if (reason == null) {
             reason = new CloseReason(CloseReason.Kind.IO_ERROR, "channel closed");

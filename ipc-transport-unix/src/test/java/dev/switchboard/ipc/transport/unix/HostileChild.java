@@ -19,6 +19,24 @@ final class HostileChild implements AutoCloseable {
 
     private static final PosixSpawner SPAWNER = new PosixSpawner();
 
+    /**
+     * argv: fds per write, writes, hex bytes. One write sends all the bytes; more writes send one
+     * byte each. Each write carries that many copies of /dev/null (none when 0). Then the child
+     * reads until the parent closes the connection, and exits.
+     */
+    static final String SEND_THEN_WAIT = String.join("\n",
+            "import array, os, socket, sys",
+            "s = socket.socket(fileno=3)",
+            "n, writes, data = int(sys.argv[1]), int(sys.argv[2]), bytes.fromhex(sys.argv[3])",
+            "fd = os.open('/dev/null', os.O_RDONLY)",
+            "anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [fd] * n))] if n else []",
+            "for i in range(writes):",
+            "    s.sendmsg([data[i:i + 1] if writes > 1 else data], anc)",
+            "try:",
+            "    while s.recv(4096): pass",
+            "except ConnectionResetError: pass",
+            "os._exit(0)");
+
     /** The parent's end of the socketpair; the caller takes it (usually into a UnixFrameChannel). */
     final long parentEnd;
     final Spawned process;

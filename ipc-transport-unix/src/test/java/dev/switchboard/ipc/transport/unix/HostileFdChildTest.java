@@ -29,23 +29,6 @@ class HostileFdChildTest {
 
     private static final int CHILDREN = 5;
 
-    /**
-     * argv: fds per write, writes, hex bytes of each write. Attaches that many copies of
-     * /dev/null to each write, then waits for the parent to close the connection.
-     */
-    private static final String CHILD = String.join("\n",
-            "import array, os, socket, sys",
-            "s = socket.socket(fileno=3)",
-            "n, writes, data = int(sys.argv[1]), int(sys.argv[2]), bytes.fromhex(sys.argv[3])",
-            "fd = os.open('/dev/null', os.O_RDONLY)",
-            "fds = array.array('i', [fd] * n)",
-            "for i in range(writes):",
-            "    s.sendmsg([data[i:i + 1] if writes > 1 else data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])",
-            "try:",
-            "    while s.recv(4096): pass",
-            "except ConnectionResetError: pass",
-            "os._exit(0)");
-
     @TempDir
     Path dir;
 
@@ -74,6 +57,19 @@ class HostileFdChildTest {
     }
 
     /**
+     * The first byte of a frame header per write, 60 fds on each: the second batch arrives where no
+     * frame can start (a frame is at least 16 bytes), so it can never be claimed, and the channel
+     * fails at once rather than holding 60 fds per byte.
+     */
+    @Test
+    void fdsOnEveryByteOfAHeader() throws Exception {
+        List<String> reasons = run(60, 15, frame(60));
+        for (String r : reasons) {
+            assertTrue(r.contains("fds without a frame: 60 fds arrived with stream bytes [1, 2)"), r);
+        }
+    }
+
+    /**
      * Starts {@link #CHILDREN} children at once, each sending {@code writes} writes with {@code n}
      * fds; every channel must fail with a protocol error, and no fd may stay open here.
      */
@@ -85,7 +81,7 @@ class HostileFdChildTest {
         List<String> reasons = new ArrayList<>();
         try {
             for (int i = 0; i < CHILDREN; i++) {
-                HostileChild c = HostileChild.start(dir, CHILD, Integer.toString(n), Integer.toString(writes), HexFormat.of().formatHex(data));
+                HostileChild c = HostileChild.start(dir, HostileChild.SEND_THEN_WAIT, Integer.toString(n), Integer.toString(writes), HexFormat.of().formatHex(data));
                 children.add(c);
                 RecordingListener l = new RecordingListener();
                 events.add(l);
