@@ -311,6 +311,10 @@ public final class UnixFrameChannel implements FrameChannel {
     @Override
     public void setReadPaused(boolean paused) {
         channel.config().setAutoRead(!paused);
+        if (!paused) {
+            // A frame left incomplete while this side did not read gets its full timeout from now.
+            channel.eventLoop().execute(() -> partialSince = System.nanoTime());
+        }
     }
 
     @Override
