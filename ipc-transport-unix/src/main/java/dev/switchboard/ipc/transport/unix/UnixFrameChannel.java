@@ -406,17 +406,6 @@ public final class UnixFrameChannel implements FrameChannel {
     }
 
     /**
-     * I/O thread: reading failed for a reason of ours (e.g. no fd number left for a received fd).
-     * The read then throws, and Netty closes the channel after passing on the bytes of that read,
-     * which must not be decoded against an incomplete fd batch.
-     */
-    void readFailed(String detail) {
-        recordReason(CloseReason.Kind.IO_ERROR, detail);
-        failed = true;
-        releaseInbound();
-    }
-
-    /**
      * I/O thread: the fds of a read broke the protocol and have been closed. The read then throws,
      * and Netty closes the channel after passing on the bytes of that read, which are dropped.
      */
