@@ -89,6 +89,33 @@ class HandshakeLimitsTest {
         TestSupport.assertFdCountReturnsTo(before.size(), before);
     }
 
+    /**
+     * The invitee's side: an inviter that connects and never sends INVITE. accept() gives up after
+     * its timeout and closes the channel; the silent process sees the hang-up and exits.
+     */
+    @Test
+    void anInviteeWaitsForTheInvitationOnlyUntilItsTimeout() throws Exception {
+        Map<Integer, String> before = TestSupport.openFds();
+        PlatformChannel channel = PlatformChannel.create();
+        ChildProcess silentInviter = ChildProcessLauncher.forCommand(List.of("python3", "-c", CHILD))
+                .args("silent")
+                .passEndpoint(channel.takeRemoteEndpoint())
+                .appendOutput(Launch.childLog(HandshakeLimitsTest.class))
+                .appendError(Launch.childLog(HandshakeLimitsTest.class))
+                .start();
+        try {
+            IncomingInvitation.Options options = IncomingInvitation.Options.DEFAULT.timeout(Duration.ofMillis(300));
+            InvitationException e = assertThrows(InvitationException.class,
+                    () -> IncomingInvitation.accept(channel.takeLocalEndpoint(), options));
+            assertEquals("no invitation arrived within PT0.3S", e.getMessage());
+            assertEquals(0, silentInviter.onExit().get(30, TimeUnit.SECONDS), "the silent inviter saw the hang-up and exited");
+            channel.close();
+        } finally {
+            silentInviter.destroyForcibly();
+        }
+        TestSupport.assertFdCountReturnsTo(before.size(), before);
+    }
+
     private record Result(ProcessError error, Throwable acceptFailure) {}
 
     /** Invites a Python child in {@code mode} with one pipe; returns the process error and how accepted() ended. */

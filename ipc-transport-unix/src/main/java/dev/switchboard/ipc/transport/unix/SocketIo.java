@@ -166,6 +166,9 @@ final class SocketIo {
      * @throws SocketErrno for any other failure; {@link SocketErrno#isPeerGone()} for EPIPE and ECONNRESET
      */
     static int send(int fd, ByteBuffer data, int[] fds) throws SocketErrno {
+        if (!data.isDirect()) {
+            throw new IllegalArgumentException("send needs a direct buffer"); // a heap array has no stable address
+        }
         Pointer base = new Pointer(Pointer.nativeValue(Native.getDirectBufferPointer(data)) + data.position());
         int length = data.remaining();
         long n;
