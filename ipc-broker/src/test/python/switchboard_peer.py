@@ -580,6 +580,7 @@ class Peer:
             elif node in self.channels or node in self.lost or node == self.name:
                 close_fds(fds)  # crossing introduction: keep the first channel
             else:
+                log("introduced to", hex_id(node))
                 self.add_channel(node, self.open_channel(fds[0]))
         elif ftype == BROKER_CHANNEL:
             node = body if len(body) == 16 else None
@@ -587,6 +588,7 @@ class Peer:
                     or self.isolated):
                 close_fds(fds)
                 raise ProtocolError("unexpected BROKER_CHANNEL")
+            log("got the channel to broker", hex_id(node))
             self.broker_channel = self.open_channel(fds[0])
             self.add_channel(node, self.broker_channel)
             for node in self.unsent_requests:

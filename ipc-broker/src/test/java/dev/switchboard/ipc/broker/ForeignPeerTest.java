@@ -256,6 +256,51 @@ class ForeignPeerTest {
         TestSupport.assertFdCountReturnsTo(baseline, before);
     }
 
+    /**
+     * Invited by a Java child that is not the broker: the peer gets BROKER_CHANNEL from its inviter
+     * and talks to this process (the broker) over it once its pipe's other end has moved here.
+     */
+    @Test
+    void invitedByAProcessThatIsNotTheBrokerThePeerUsesItsBrokerChannel() throws Exception {
+        Map<Integer, String> before = TestSupport.openFds();
+        int baseline = before.size();
+        try (Launch middle = Launch.java(Middle.class, List.of("control"))) {
+            MessagePipe end;
+            try (Message m = middle.pipe("control").read(LONG)) {
+                assertNotNull(m, "the middle process hands over its end of the peer's pipe");
+                assertEquals("via middle", TestSupport.text(m));
+                end = m.takePipe(0);
+            }
+            for (int i = 0; i < 10; i++) {
+                Sent s = new Sent(pattern(i * 1000, i), List.of());
+                end.write(message(s));
+                expectEcho(end, s);
+            }
+            end.close();
+            assertEquals("peer exited 0", TestSupport.readText(middle.pipe("control"), LONG));
+        }
+        TestSupport.assertFdCountReturnsTo(baseline, before);
+    }
+
+    /** The middle process of the test above: invites the Python peer, then gives its pipe end to its own parent. */
+    public static final class Middle {
+        public static void main(String[] args) throws Exception {
+            IncomingInvitation invitation = IncomingInvitation.accept();
+            MessagePipe control = invitation.extractMessagePipe("control");
+            PlatformChannel channel = PlatformChannel.create();
+            ChildProcess python = peer().passEndpoint(channel.takeRemoteEndpoint()).start();
+            OutgoingInvitation out = new OutgoingInvitation();
+            MessagePipe echo = out.attachMessagePipe("echo");
+            out.send(python, channel.takeLocalEndpoint());
+            echo.write(TestSupport.text("via middle"));
+            String back = TestSupport.readText(echo, LONG);
+            control.write(Message.of(back.getBytes(StandardCharsets.UTF_8), echo));
+            int status = python.onExit().get(60, TimeUnit.SECONDS);
+            control.write(TestSupport.text("peer exited " + status));
+            Children.awaitPeerClosed(control);
+        }
+    }
+
     @Test
     void namedChannelInFileAndAbstractNamespace(@TempDir Path dir) throws Exception {
         for (boolean abstractName : new boolean[] {false, true}) {
