@@ -520,9 +520,10 @@ class Peer:
             self.send_event(p.peer[0], simple_event(ROUTE_LOST, p.peer[1], p.name))
         self.deliver(p)
 
-    def node_lost(self, node):
+    def node_lost(self, node, how="unreachable"):
         if node in self.lost:
             return
+        log("lost node", hex_id(node), "(%s)" % how)
         self.lost.add(node)
         channel = self.channels.pop(node, None)
         if channel is not None:
@@ -574,9 +575,9 @@ class Peer:
                 close_fds(fds)
                 raise
             if ftype == NODE_LOST:
-                self.node_lost(node)
+                self.node_lost(node, "NODE_LOST")
             elif not fds:
-                self.node_lost(node)  # the broker knows no such node
+                self.node_lost(node, "INTRODUCE without a channel")  # the broker knows no such node
             elif node in self.channels or node in self.lost or node == self.name:
                 close_fds(fds)  # crossing introduction: keep the first channel
             else:
@@ -666,7 +667,7 @@ class Peer:
                         if not invited:
                             log("channel closed before INVITE")
                             sys.exit(2)
-                        self.node_lost(c.peer)
+                        self.node_lost(c.peer, "end of stream")
                         continue
                     for ftype, body, fds in frames:
                         if not invited:

@@ -257,6 +257,48 @@ class ForeignPeerTest {
     }
 
     /**
+     * The other end of the peer's pipe moves to a Java child, which talks to the peer over an
+     * introduced channel and is then killed: the peer hears of it by end of stream and by NODE_LOST
+     * (in either order), sees its pipe's peer closed, and exits cleanly.
+     */
+    @Test
+    void whenTheProcessHoldingTheOtherEndDiesThePeerSeesItClosedAndExits() throws Exception {
+        Map<Integer, String> before = TestSupport.openFds();
+        int baseline = before.size();
+        PlatformChannel channel = PlatformChannel.create();
+        ChildProcess child = peer().passEndpoint(channel.takeRemoteEndpoint()).start();
+        OutgoingInvitation inv = new OutgoingInvitation();
+        MessagePipe echo = inv.attachMessagePipe("echo");
+        inv.send(child, channel.takeLocalEndpoint(), null, Launch.CALLBACKS);
+        echo.write(TestSupport.text("hello"));
+        assertEquals("hello", TestSupport.readText(echo, LONG));
+        try (Launch holder = Launch.java(Holder.class, List.of("control"))) {
+            holder.pipe("control").write(Message.of(new byte[0], echo));
+            assertEquals("holding: from the holder", TestSupport.readText(holder.pipe("control"), LONG));
+            assertFalse(child.onExit().isDone(), "the peer keeps its pipe while the holder lives");
+            holder.child.destroyForcibly();
+            holder.child.onExit().get(60, TimeUnit.SECONDS);
+            assertEquals(0, child.onExit().get(60, TimeUnit.SECONDS), "the peer closes its lost pipe and exits");
+        }
+        TestSupport.assertFdCountReturnsTo(baseline, before);
+    }
+
+    /** Takes a pipe end from "control", talks once over it, reports, and waits to be killed. */
+    public static final class Holder {
+        public static void main(String[] args) throws Exception {
+            IncomingInvitation invitation = IncomingInvitation.accept();
+            MessagePipe control = invitation.extractMessagePipe("control");
+            MessagePipe held;
+            try (Message m = control.read(LONG)) {
+                held = m.takePipe(0);
+            }
+            held.write(TestSupport.text("from the holder"));
+            control.write(TestSupport.text("holding: " + TestSupport.readText(held, LONG)));
+            Thread.sleep(Long.MAX_VALUE);
+        }
+    }
+
+    /**
      * Invited by a Java child that is not the broker: the peer gets BROKER_CHANNEL from its inviter
      * and talks to this process (the broker) over it once its pipe's other end has moved here.
      */
