@@ -46,13 +46,15 @@ public final class IncomingInvitation {
     private static final Logger log = LoggerFactory.getLogger(IncomingInvitation.class);
 
     /**
-     * @param timeout how long {@code accept} waits for the invitation
+     * @param timeout how long {@code accept} waits for the invitation: this side's handshake
+     *     timeout (default {@link Limits#DEFAULT_HANDSHAKE_TIMEOUT}); the channel is closed when it passes
      * @param exitWhenParentDies exit this process when the channel to the parent is lost
      * @param exitStatus the status to exit with then
-     * @param limits frame and message size limits on the channel
+     * @param limits frame and message size limits on the channel once INVITE has arrived (before,
+     *     {@link Limits#forHandshake()} applies), and its frame timeout
      */
     public record Options(Duration timeout, boolean exitWhenParentDies, int exitStatus, Limits limits) {
-        public static final Options DEFAULT = new Options(Duration.ofSeconds(30), false, 0, Limits.DEFAULT);
+        public static final Options DEFAULT = new Options(Limits.DEFAULT_HANDSHAKE_TIMEOUT, false, 0, Limits.DEFAULT);
 
         public Options {
             Objects.requireNonNull(timeout, "timeout");
@@ -150,7 +152,8 @@ public final class IncomingInvitation {
         NodeController controller = NodeController.get();
         Invitee invitee = new Invitee(controller, options, isolated);
         try {
-            invitee.channel = controller.openChannel(endpoint.takeHandle().release(), options.limits(), invitee);
+            // Until INVITE has been processed: handshake-sized frames, no handles (docs/protocol.md §9).
+            invitee.channel = controller.openChannel(endpoint.takeHandle().release(), options.limits().forHandshake(), invitee);
         } catch (IOException e) {
             throw new InvitationException("cannot open the platform channel", e);
         }
@@ -227,6 +230,7 @@ public final class IncomingInvitation {
             if (inv.isolated() != isolated) {
                 throw new ProtocolException(isolated ? "expected an isolated invitation" : "got an isolated invitation where a normal one was expected");
             }
+            channel.setLimits(options.limits()); // frames after INVITE, ACCEPT's answers included, get the full limits
             List<Id128> mine = new ArrayList<>();
             List<PortRef> ports = new ArrayList<>();
             for (FrameBody.PipeName p : inv.pipes()) {

@@ -21,6 +21,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +76,11 @@ public final class OutgoingInvitation {
         return pipe;
     }
 
-    /** Frame and message size limits for this child's channel (default 64 MiB payloads). */
+    /**
+     * Frame and message size limits for this child's channel (default 64 MiB payloads), and how long
+     * the child has to accept ({@link Limits#handshakeTimeout()}). Until it has, the channel accepts
+     * only {@link Limits#forHandshake()}: handshake-sized frames and no handles.
+     */
     public synchronized OutgoingInvitation limits(Limits limits) {
         this.limits = Objects.requireNonNull(limits);
         return this;
@@ -177,6 +184,8 @@ public final class OutgoingInvitation {
         private final boolean isolated;
         private final List<Attached> attached;
         private volatile boolean reported;
+        /** Set by whichever comes first: the child's ACCEPT or the handshake timeout. */
+        private final AtomicBoolean settled = new AtomicBoolean();
 
         Handshake(ChildProcess child, ProcessErrorHandler onError, Executor executor, boolean isolated) {
             this.child = child;
@@ -188,7 +197,7 @@ public final class OutgoingInvitation {
 
         void open(PlatformChannelEndpoint endpoint) {
             try {
-                start(controller.openChannel(endpoint.takeHandle().release(), limits, this));
+                start(controller.openChannel(endpoint.takeHandle().release(), limits.forHandshake(), this));
             } catch (IOException | RuntimeException e) {
                 fail(ProcessError.Kind.NOT_CONNECTED, "cannot open channel: " + e.getMessage());
             }
@@ -211,6 +220,14 @@ public final class OutgoingInvitation {
             }
             Id128 broker = isolated ? new Id128(0, 0) : controller.brokerName();
             channel.send(new FrameBody.Invite(token, controller.name(), broker, isolated, names));
+            Duration timeout = limits.handshakeTimeout();
+            CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
+                if (settled.compareAndSet(false, true)) {
+                    // A child that connects and never accepts would hold the channel for good.
+                    fail(ProcessError.Kind.NOT_CONNECTED, "the child did not accept the invitation within " + timeout.toMillis() + " ms");
+                    channel.close();
+                }
+            });
         }
 
         @Override
@@ -224,6 +241,10 @@ public final class OutgoingInvitation {
             if (a.ports().size() != attached.size()) {
                 throw new ProtocolException("ACCEPT names " + a.ports().size() + " ports for " + attached.size() + " pipes");
             }
+            if (!settled.compareAndSet(false, true)) {
+                return; // the handshake timed out: the channel is closing, and the child hears nothing more
+            }
+            channel.setLimits(limits); // the handshake is done: full frames and handles from the next frame on
             controller.addClient(a.inviteeNode(), channel, this, untrusted, isolated);
             for (int i = 0; i < attached.size(); i++) {
                 controller.node().initializePort(attached.get(i).port(), a.inviteeNode(), a.ports().get(i));

@@ -132,6 +132,11 @@ public final class NodeChannel implements FrameChannel.Listener {
         send(body, NO_HANDLES);
     }
 
+    /** Raises (or lowers) the limits for frames not yet started; see {@link FrameChannel#setLimits}. */
+    public void setLimits(Limits limits) {
+        frames().setLimits(limits);
+    }
+
     private FrameChannel frames() {
         FrameChannel f = frames;
         if (f == null) {

@@ -2,6 +2,7 @@ package dev.switchboard.ipc.spi;
 
 import dev.switchboard.ipc.wire.FrameBody;
 import dev.switchboard.ipc.wire.FrameHeader;
+import dev.switchboard.ipc.wire.Limits;
 
 /**
  * An OS channel that carries frames, each with up to
@@ -15,6 +16,14 @@ public interface FrameChannel {
      * transport closes its copies once they are sent, or when the channel closes first.
      */
     void send(FrameBody body, long[] handles);
+
+    /**
+     * Replaces the limits the channel reads (and sends) under, for every frame whose header has
+     * not been read yet. A channel opened for an invitation starts under
+     * {@link Limits#forHandshake()} and is raised to its full limits here once the handshake is
+     * done; called from the listener's {@code onFrame}, it applies from the very next frame.
+     */
+    void setLimits(Limits limits);
 
     /** Bytes queued and not yet written to the OS. */
     long queuedBytes();

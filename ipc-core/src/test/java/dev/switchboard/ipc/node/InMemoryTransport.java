@@ -121,7 +121,7 @@ final class InMemoryTransport implements Transport {
     /** One end. send() encodes, moves handles through the ledger, and the peer decodes on the io thread. */
     final class Pipe implements FrameChannel {
         final long handle;
-        final Limits limits;
+        volatile Limits limits;
         final FrameChannel.Listener listener;
         volatile boolean closed;
         volatile boolean paused;
@@ -134,6 +134,11 @@ final class InMemoryTransport implements Transport {
 
         Pipe peer() {
             return channels.get(peerOf.get(handle));
+        }
+
+        @Override
+        public void setLimits(Limits limits) {
+            this.limits = java.util.Objects.requireNonNull(limits);
         }
 
         @Override

@@ -5,11 +5,14 @@ import dev.switchboard.ipc.wire.FrameBody;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * The user payload of a large EVENT frame, read from the socket straight into the array the
  * application will get ({@code Message.bytes()}), so that a megabyte costs one copy out of the
- * kernel instead of a pass through the cumulation, its regrowths and a final copy.
+ * kernel instead of a pass through the cumulation, its regrowths and a final copy. The array
+ * grows by doubling as bytes arrive, so memory follows what the peer sent, never the length its
+ * header declares (a payload above {@link #FIRST_STEP_BYTES} costs a few array copies).
  *
  * <p>The split point is the end of the USER_MESSAGE event header (docs/protocol.md §6: 43 bytes
  * plus 105 per port descriptor). Nothing here validates the event: the header bytes go to the
@@ -27,21 +30,30 @@ final class DirectPayload {
      * a thread-local direct buffer of at most a megabyte, so a larger request returns no more, and
      * Netty's read loop goes on reading only after a read that filled what it asked for.
      */
-    private static final int MAX_READ_BYTES = 1 << 20;
+    static final int MAX_READ_BYTES = 1 << 20;
 
     /** Event type of a user message (docs/protocol.md §6). */
     private static final int USER_MESSAGE = 0x01;
     private static final int PORT_COUNT_OFFSET = EventCodec.USER_MESSAGE_FIXED_SIZE - 2;
 
+    /**
+     * The array starts at this size (or the payload's, if smaller) and doubles as bytes arrive, so
+     * that a header declaring 64 MiB costs what the peer actually sent, not what it claimed.
+     */
+    static final int FIRST_STEP_BYTES = 64 * 1024;
+
     private final ByteBuffer eventHeader;
-    private final byte[] payload;
+    /** The declared payload length; the array reaches it only with the last bytes. */
+    private final int length;
+    private byte[] payload;
     private int filled;
     /** The buffer the current read fills, to recognise it when Netty passes it on. */
     private ByteBuf readTarget;
 
-    private DirectPayload(ByteBuffer eventHeader, byte[] payload) {
+    private DirectPayload(ByteBuffer eventHeader, int length) {
         this.eventHeader = eventHeader;
-        this.payload = payload;
+        this.length = length;
+        this.payload = new byte[Math.min(length, FIRST_STEP_BYTES)];
     }
 
     /**
@@ -76,20 +88,37 @@ final class DirectPayload {
         ByteBuffer header = ByteBuffer.allocate(eventHeaderLength);
         body.readBytes(header);
         header.flip();
-        DirectPayload p = new DirectPayload(header, new byte[payloadLength]);
+        DirectPayload p = new DirectPayload(header, payloadLength);
         p.fillFrom(body);
         return p;
     }
 
     /** Moves whatever payload bytes {@code in} holds into the array. */
     void fillFrom(ByteBuf in) {
-        int n = Math.min(in.readableBytes(), payload.length - filled);
-        in.readBytes(payload, filled, n);
-        filled += n;
+        int n = Math.min(in.readableBytes(), length - filled);
+        while (n > 0) {
+            growIfFull();
+            int take = Math.min(n, payload.length - filled);
+            in.readBytes(payload, filled, take);
+            filled += take;
+            n -= take;
+        }
+    }
+
+    /** Doubles the array (up to the declared length) once what arrived fills it. */
+    private void growIfFull() {
+        if (filled == payload.length && filled < length) {
+            payload = Arrays.copyOf(payload, (int) Math.min(length, 2L * payload.length));
+        }
     }
 
     boolean isComplete() {
-        return filled == payload.length;
+        return filled == length;
+    }
+
+    /** Bytes allocated for the payload so far: at most twice what has arrived, or {@link #FIRST_STEP_BYTES}. */
+    int capacity() {
+        return payload.length;
     }
 
     int filled() {
@@ -97,11 +126,12 @@ final class DirectPayload {
     }
 
     int length() {
-        return payload.length;
+        return length;
     }
 
     /** An empty buffer over the next unfilled bytes of the array, for the next read. */
     ByteBuf readTarget() {
+        growIfFull();
         int n = Math.min(payload.length - filled, MAX_READ_BYTES);
         readTarget = Unpooled.wrappedBuffer(payload, filled, n).clear();
         return readTarget;

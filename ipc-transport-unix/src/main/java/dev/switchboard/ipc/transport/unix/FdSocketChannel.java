@@ -7,6 +7,8 @@ import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.FastThreadLocal;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.IOException;
@@ -17,13 +19,17 @@ import org.newsclub.net.unix.AFUNIXSocketChannel;
 /**
  * Netty's NIO socket channel over a junixsocket AF_UNIX channel, with the fd handling Netty knows
  * nothing about: takes the fds each read delivers, and attaches each frame's fds to the write that
- * carries the frame's first byte. Runs on its event loop thread only.
+ * carries the frame's first byte. junixsocket's channel serves only the selector: every read and
+ * write is a recvmsg or sendmsg of {@link SocketIo} on the fd. Runs on its event loop thread
+ * only, except for {@link #writeDirect}.
  */
 final class FdSocketChannel extends NioSocketChannel {
 
     /** Frames smaller than this are copied together into one write; larger ones go out from their own buffer. */
     private static final int COALESCE_BELOW = 32 * 1024;
     private static final int SCRATCH_BYTES = 64 * 1024;
+    /** As large as one read into a payload array asks for ({@link DirectPayload}). */
+    private static final int STAGING_BYTES = DirectPayload.MAX_READ_BYTES;
 
     /**
      * One coalescing buffer per I/O thread, shared by that thread's channels: a write finishes
@@ -36,22 +42,40 @@ final class FdSocketChannel extends NioSocketChannel {
         }
     };
 
+    /** A read into a heap array lands here first; one per I/O thread. */
+    private static final FastThreadLocal<ByteBuffer> STAGING = new FastThreadLocal<>() {
+        @Override
+        protected ByteBuffer initialValue() {
+            return ByteBuffer.allocateDirect(STAGING_BYTES);
+        }
+    };
+
     /** Kept because Netty's javaChannel() is protected and typed as a plain SocketChannel. */
     private final AFUNIXSocketChannel socket;
+    /** The socket's fd: every read and write is a syscall of ours on it ({@link SocketIo}). */
+    private final int fd;
     private final UnixFrameChannel owner;
     private final HandleOps ops;
+    /** Descriptors and flags of the last receive; I/O thread only. */
+    private final SocketIo.Control control = new SocketIo.Control();
 
     /** Stream offset of the next byte to read. */
     private long bytesRead;
     /** Writes that carried fds and returned 0 (socket buffer full), so the fds had to be re-armed. */
     private volatile long zeroLengthFdWrites;
 
-    FdSocketChannel(AFUNIXSocketChannel socket, UnixFrameChannel owner, HandleOps ops) {
+    FdSocketChannel(AFUNIXSocketChannel socket, int fd, UnixFrameChannel owner, HandleOps ops) {
         super(socket);
         this.socket = socket;
+        this.fd = fd;
         this.owner = owner;
         this.ops = ops;
         config().setRecvByteBufAllocator(new FrameRecvAllocator(config().getRecvByteBufAllocator()));
+    }
+
+    /** Stream offset of the next byte to read. I/O thread only. */
+    long bytesRead() {
+        return bytesRead;
     }
 
     long zeroLengthFdWrites() {
@@ -61,23 +85,31 @@ final class FdSocketChannel extends NioSocketChannel {
     // ---------------------------------------------------------------- reading
 
     /**
-     * One read(2)-equivalent (one recvmsg), as Netty's read loop calls it; the fds that came with
-     * it are taken at once, tagged with the stream bytes the read returned. Netty hands the bytes
-     * to the pipeline right after this returns, so the fds are recorded before the bytes they
-     * belong to are decoded.
+     * One recvmsg, as Netty's read loop calls it; the fds that came with it are taken at once,
+     * tagged with the stream bytes the read returned. Netty hands the bytes to the pipeline right
+     * after this returns, so the fds are recorded before the bytes they belong to are decoded.
+     *
+     * <p>ECONNRESET is how the kernel reports a peer that closed with bytes of ours unread; it comes
+     * only after every byte the peer sent has been read, so it is an end of stream like any other.
      */
     @Override
     protected int doReadBytes(ByteBuf buf) throws Exception {
         if (!isOpen()) {
             return -1;
         }
+        RecvByteBufAllocator.Handle handle = unsafe().recvBufAllocHandle();
+        int want = buf.writableBytes();
+        handle.attemptedBytesRead(want);
         long start = bytesRead;
         int n;
         try {
-            n = super.doReadBytes(buf);
-        } catch (IOException e) {
-            // Nothing should have arrived with a failed read, but whatever did must not stay with junixsocket.
-            adoptReceivedFds(start, start);
+            n = receiveInto(buf, want);
+        } catch (SocketErrno e) {
+            adoptReceivedFds(start, start); // nothing should come with a failed read, but whatever did is closed
+            if (e.errno() == SocketErrno.ECONNRESET) {
+                owner.endOfStream(true);
+                return -1;
+            }
             throw e;
         }
         if (n > 0) {
@@ -86,56 +118,83 @@ final class FdSocketChannel extends NioSocketChannel {
         if (adoptReceivedFds(start, bytesRead) && n > 0) {
             // The kernel ends a read at the data that carried fds, however much more is queued:
             // report the read as full so that Netty's read loop goes on instead of polling first.
-            unsafe().recvBufAllocHandle().attemptedBytesRead(n);
+            handle.attemptedBytesRead(n);
         }
         if (n < 0) {
-            owner.endOfStream();
+            owner.endOfStream(false);
         }
         return n;
     }
 
+    /** One recvmsg into {@code buf}'s writable bytes: -1 at end of stream, 0 when nothing is there. */
+    private int receiveInto(ByteBuf buf, int want) throws SocketErrno {
+        if (buf.hasMemoryAddress()) {
+            int n = SocketIo.receive(fd, buf.memoryAddress() + buf.writerIndex(), want, control);
+            return advance(buf, n);
+        }
+        if (buf.isDirect() && buf.nioBufferCount() == 1) {
+            ByteBuffer target = buf.internalNioBuffer(buf.writerIndex(), want);
+            long address = Pointer.nativeValue(Native.getDirectBufferPointer(target)) + target.position();
+            return advance(buf, SocketIo.receive(fd, address, want, control));
+        }
+        // A heap buffer (a payload read straight into its array): through this thread's staging buffer.
+        ByteBuffer staging = STAGING.get();
+        int n = SocketIo.receive(fd, Pointer.nativeValue(Native.getDirectBufferPointer(staging)), Math.min(want, staging.capacity()), control);
+        if (n > 0) {
+            buf.writeBytes(staging.duplicate().position(0).limit(n));
+            return n;
+        }
+        return n == 0 ? -1 : 0;
+    }
+
+    private static int advance(ByteBuf buf, int n) {
+        if (n > 0) {
+            buf.writerIndex(buf.writerIndex() + n);
+            return n;
+        }
+        return n == 0 ? -1 : 0;
+    }
+
     /**
-     * Takes the fds junixsocket received with the last read and hands them to the owner.
-     *
-     * <p>junixsocket keeps every received fd in a per-channel table and closes whatever is still in
-     * it when the channel closes; the FileDescriptor objects carry a cleanup hook that removes them
-     * from that table when they are closed through a stream. So each fd is duplicated with
-     * F_DUPFD_CLOEXEC (received fds arrive without FD_CLOEXEC, and would otherwise leak into every
-     * process spawned later) and junixsocket's copy is closed through a FileInputStream, which runs
-     * the hook. A plain close(2) of the number would leave it in the table, to be closed a second
-     * time, after the number has been reused, when the channel closes.
+     * Hands the fds of the last receive to the owner. Every fd the kernel installed is either
+     * handed on or closed here: a batch that breaks a rule of docs/protocol.md §3 (more fds than
+     * a frame may carry, truncated control data, control data that is not SCM_RIGHTS) fails the
+     * read with a protocol error after closing all of them.
      */
     private boolean adoptReceivedFds(long start, long end) throws IOException {
-        FileDescriptor[] received = socket.getReceivedFileDescriptors();
-        if (received.length == 0) {
+        int[] fds = control.fds;
+        String rejected = null;
+        if (control.truncated) {
+            rejected = "the peer attached more fds to one write than the kernel passes (control data truncated, "
+                    + fds.length + " fds installed)";
+        } else if (control.foreign > 0) {
+            rejected = "the peer sent control data other than SCM_RIGHTS";
+        } else if (fds.length > owner.maxHandlesPerRead()) {
+            rejected = fds.length + " fds arrived with one write (stream bytes [" + start + ", " + end
+                    + ")); at most " + owner.maxHandlesPerRead() + " may come with a frame";
+        }
+        control.clear();
+        if (rejected != null) {
+            for (int f : fds) {
+                ops.close(f);
+            }
+            owner.readRejected(rejected);
+            throw new FdBatchRejected(rejected);
+        }
+        if (fds.length == 0) {
             return false;
         }
-        int[] adopted = new int[received.length];
-        int count = 0;
-        IOException failure = null;
-        for (FileDescriptor fd : received) {
-            try {
-                adopted[count] = (int) ops.duplicate(fd); // the duplicate is ours from here on
-                count++;
-            } catch (IOException | RuntimeException e) {
-                if (failure == null) {
-                    failure = new IOException("cannot take ownership of a received fd: " + e.getMessage(), e);
-                }
-            } finally {
-                closeThroughStream(fd); // junixsocket's copy: closed and removed from its table
-            }
-        }
-        if (failure != null) {
-            // A batch with a missing fd can never match its frame, so the channel is done for:
-            // close what was taken and fail the read.
-            for (int i = 0; i < count; i++) {
-                ops.close(adopted[i]);
-            }
-            owner.readFailed(failure.getMessage());
-            throw failure;
-        }
-        owner.fdsArrived(adopted, start, end); // ownership moves to the channel's ReceivedFds
+        owner.fdsArrived(fds, start, end); // ownership moves to the channel's ReceivedFds
         return true;
+    }
+
+    /** A read whose descriptors broke the protocol; the reason is already recorded with the owner. */
+    static final class FdBatchRejected extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        FdBatchRejected(String detail) {
+            super(detail);
+        }
     }
 
     /**
@@ -179,15 +238,28 @@ final class FdSocketChannel extends NioSocketChannel {
     final ReentrantLock writeLock = new ReentrantLock();
 
     /**
+     * Set once a write found the peer gone (EPIPE, ECONNRESET). Writing stops for good: queued and
+     * later frames are released unsent, closing their fds. Reading goes on, because the kernel
+     * still holds what the peer sent before it went; end of stream closes the channel.
+     */
+    private volatile boolean outputShut;
+
+    boolean isOutputShut() {
+        return outputShut;
+    }
+
+    /**
      * Writes as much of {@code frame} as the socket takes now, from the calling thread, fds on the
      * first byte. The caller holds {@link #writeLock} and has checked that nothing is queued.
      *
      * @return bytes written
+     * @throws SocketErrno when the write failed; {@link SocketErrno#isPeerGone()} says whether
+     *     the caller should {@link #shutOutput} rather than close
      */
-    int writeDirect(OutboundFrame frame) throws IOException {
+    int writeDirect(OutboundFrame frame) throws SocketErrno {
         int total = 0;
         while (frame.remaining() > 0) {
-            int n = frame.hasUnsentFds() ? writeWithFds(frame) : socket.write(frame.unwritten());
+            int n = frame.hasUnsentFds() ? writeWithFds(frame) : SocketIo.send(fd, frame.unwritten(), null);
             if (n <= 0) {
                 break;
             }
@@ -208,6 +280,10 @@ final class FdSocketChannel extends NioSocketChannel {
     }
 
     private void doWriteLocked(ChannelOutboundBuffer in) throws Exception {
+        if (outputShut) {
+            discardAll(in);
+            return;
+        }
         try {
             for (int spins = config().getWriteSpinCount(); spins > 0; spins--) {
                 Object msg = in.current();
@@ -231,55 +307,59 @@ final class FdSocketChannel extends NioSocketChannel {
             } else {
                 incompleteWrite(false); // spin budget used up: let the loop's other work run, then continue
             }
-        } catch (IOException e) {
-            owner.writeFailed(e);
-            throw e;
+        } catch (SocketErrno e) {
+            if (!e.isPeerGone()) {
+                owner.writeFailed(e);
+                throw e; // Netty closes the channel
+            }
+            shutOutput(e);
+            discardAll(in);
         }
     }
 
     /**
-     * Writes from the frame's first byte with its fds armed. Only this frame's bytes go on this
+     * The peer is gone for writing: stop writing, keep reading (see {@link #outputShut}). Called
+     * with {@link #writeLock} held, by the I/O thread or by a sender writing directly.
+     */
+    void shutOutput(SocketErrno cause) {
+        if (!outputShut) {
+            outputShut = true;
+            owner.outputShut(cause);
+        }
+    }
+
+    /** Releases every queued frame unsent (their fds are closed) and stops asking for OP_WRITE. */
+    private void discardAll(ChannelOutboundBuffer in) {
+        while (in.current() != null) {
+            in.remove();
+        }
+        clearOpWrite();
+    }
+
+    /**
+     * Writes from the frame's first byte with its fds attached. Only this frame's bytes go on this
      * sendmsg: the reader matches fds to the frame that starts the read they arrive with, so the
      * fds must be on a sendmsg that starts exactly at this frame, and must not share it with
      * another frame's fds.
      */
-    private int writeWithFds(OutboundFrame frame) throws IOException {
-        socket.setOutboundFileDescriptors(frame.fdObjects());
-        int n;
-        try {
-            n = socket.write(frame.unwritten());
-        } catch (IOException e) {
-            disarm();
-            throw e;
-        }
+    private int writeWithFds(OutboundFrame frame) throws SocketErrno {
+        int n = SocketIo.send(fd, frame.unwritten(), frame.fds());
         if (n == 0) {
-            // TRAP: junixsocket drops armed fds when a non-blocking write returns 0. The frame keeps
-            // them and re-arms on the next attempt; disarm anyway in case a version keeps them, so
-            // they cannot ride on some other write.
+            // Socket buffer full: nothing went, the fds neither; the frame keeps them for the next attempt.
             zeroLengthFdWrites++;
-            disarm();
             return 0;
         }
         frame.fdsSent();
         return n;
     }
 
-    private void disarm() {
-        try {
-            socket.setOutboundFileDescriptors();
-        } catch (IOException ignored) {
-            // only fails on a closed channel, where nothing will be written anyway
-        }
-    }
-
     /**
      * Writes fd-less bytes: a large frame straight from its buffer, small ones copied together into
-     * one buffer (junixsocket's gathering write sends only the first buffer). Stops before the next
-     * frame that still has fds, which must start a write of its own.
+     * one buffer. Stops before the next frame that still has fds, which must start a write of its own.
      */
     private int writeWithoutFds(ChannelOutboundBuffer in, OutboundFrame head) throws Exception {
         if (head.remaining() >= COALESCE_BELOW || in.size() == 1) {
-            return socket.write(head.unwritten());
+            return SocketIo.send(fd, head.unwritten(), null);
         }
         ByteBuffer scratch = SCRATCH.get();
         scratch.clear();
@@ -291,7 +371,7 @@ final class FdSocketChannel extends NioSocketChannel {
             return true;
         });
         scratch.flip();
-        return socket.write(scratch);
+        return SocketIo.send(fd, scratch, null);
     }
 
     /** Advances the queue by {@code written} bytes, removing (and so releasing) every finished frame. */

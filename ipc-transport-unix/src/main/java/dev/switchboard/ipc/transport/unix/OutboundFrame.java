@@ -9,12 +9,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.FileRegion;
 import io.netty.util.AbstractReferenceCounted;
-import java.io.FileDescriptor;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.WritableByteChannel;
-import org.newsclub.net.unix.FileDescriptorCast;
 
 /**
  * One encoded frame waiting in a channel's outbound queue, with the fds that must ride on its
@@ -62,9 +59,8 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
     private final UnixFrameChannel owner;
     /** Owned until the first byte is written; null afterwards or when there are none. */
     private int[] fds;
-    private FileDescriptor[] fdObjects;
 
-    private OutboundFrame(ByteBufAllocator alloc, ByteBuf head, ByteBuffer tail, int padding, int[] fds, FileDescriptor[] fdObjects,
+    private OutboundFrame(ByteBufAllocator alloc, ByteBuf head, ByteBuffer tail, int padding, int[] fds,
                           HandleOps ops, UnixFrameChannel owner) {
         this.alloc = alloc;
         this.head = head;
@@ -72,7 +68,6 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
         this.padding = padding;
         this.length = head.readableBytes() + (tail == null ? 0 : tail.remaining()) + padding;
         this.fds = fds.length == 0 ? null : fds;
-        this.fdObjects = fdObjects;
         this.ops = ops;
         this.owner = owner;
     }
@@ -92,7 +87,6 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
             if (handles.length > limits.maxHandlesPerFrame()) {
                 throw new IllegalArgumentException(handles.length + " handles on one frame; the limit is " + limits.maxHandlesPerFrame());
             }
-            FileDescriptor[] fdObjects = new FileDescriptor[handles.length];
             for (int i = 0; i < handles.length; i++) {
                 fds[i] = UnixHandleOps.toFd(handles[i]);
                 for (int j = 0; j < i; j++) {
@@ -101,8 +95,7 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
                         throw new IllegalArgumentException("handle " + fds[i] + " appears twice on one frame");
                     }
                 }
-                fdObjects[i] = descriptorFor(fds[i]);
-                if (fdObjects[i] == null) {
+                if (!isOpen(fds[i])) {
                     // Closing a number that is not open could close whatever opens it next.
                     toCloseOnFailure[i] = -1;
                     throw new IllegalArgumentException("handle " + fds[i] + " is not an open file descriptor");
@@ -121,14 +114,14 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
                 out.put(event.bytes().duplicate());
                 buf.writerIndex(headLength);
                 int padding = FrameHeader.padded((int) frameLength) - (int) frameLength;
-                frame = new OutboundFrame(alloc, buf, event.tail().duplicate(), padding, fds, fdObjects, ops, owner);
+                frame = new OutboundFrame(alloc, buf, event.tail().duplicate(), padding, fds, ops, owner);
             } else {
                 int encoded = FrameCodec.encodedLength(body);
                 buf = alloc.directBuffer(encoded, encoded);
                 // One copy of the payload: straight from the caller's buffer into the pooled buffer.
                 FrameCodec.encode(body, handles.length, buf.nioBuffer(0, encoded));
                 buf.writerIndex(encoded);
-                frame = new OutboundFrame(alloc, buf, null, 0, fds, fdObjects, ops, owner);
+                frame = new OutboundFrame(alloc, buf, null, 0, fds, ops, owner);
             }
             buf = null;
             return frame; // the fds now belong to the frame
@@ -155,13 +148,8 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
         }
     }
 
-    /** A plain FileDescriptor with no cleaner (dropping it closes nothing), or null when fd is not open. */
-    private static FileDescriptor descriptorFor(int fd) {
-        try {
-            return FileDescriptorCast.unsafeUsing(fd).as(FileDescriptor.class);
-        } catch (IOException e) {
-            return null;
-        }
+    private static boolean isOpen(int fd) {
+        return LibC.fcntl(fd, LibC.F_GETFD) >= 0;
     }
 
     int length() {
@@ -185,8 +173,9 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
         return fds == null ? 0 : fds.length;
     }
 
-    FileDescriptor[] fdObjects() {
-        return fdObjects;
+    /** The fds to attach to the write of the first byte, while {@link #hasUnsentFds()}. */
+    int[] fds() {
+        return fds;
     }
 
     /**
@@ -275,7 +264,6 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
     void fdsSent() {
         int[] sent = fds;
         fds = null;
-        fdObjects = null;
         for (int fd : sent) {
             ops.close(fd);
         }
@@ -289,7 +277,6 @@ final class OutboundFrame extends AbstractReferenceCounted implements FileRegion
         releaseStaging();
         int[] owned = fds;
         fds = null;
-        fdObjects = null;
         if (owned != null) {
             // Never written (the channel closed first): the fds are still ours to close.
             for (int fd : owned) {

@@ -1,6 +1,7 @@
 package dev.switchboard.ipc.transport.unix;
 
 import dev.switchboard.ipc.spi.HandleOps;
+import dev.switchboard.ipc.wire.FrameHeader;
 import dev.switchboard.ipc.wire.ProtocolException;
 import java.util.ArrayDeque;
 
@@ -28,7 +29,9 @@ import java.util.ArrayDeque;
  *       starts in that read: a frame declaring 0 handles that starts in the batch's read and
  *       reaches its end is "fds without a frame".
  *   <li>A batch whose read ends at or before the start of the next frame that could still claim
- *       it can never be claimed: "fds without a frame".
+ *       it can never be claimed: "fds without a frame". Each batch needs a frame of its own, and
+ *       frames are at least a header long, so this is checked for every batch held, not only
+ *       the oldest.
  * </ol>
  *
  * Any violation closes the channel with PROTOCOL_ERROR, and every fd held here is closed.
@@ -87,15 +90,21 @@ final class ReceivedFds {
     }
 
     /**
-     * Fails when the oldest batch's read ended at or before {@code nextFrameStart}, the earliest
-     * offset at which a frame that could claim it may still start.
+     * Fails when some batch can no longer be claimed. The oldest batch needs a frame that starts
+     * at or after {@code nextFrameStart} and inside its read; each later batch needs a frame of its
+     * own, which starts at least one header after the one before. So a batch whose read ended
+     * before the earliest start left for it is never claimed: a peer that puts fds on every byte
+     * of a header is refused at the second batch instead of pinning 60 fds per byte.
      */
     void checkOrphans(long nextFrameStart) throws ProtocolException {
-        Batch oldest = batches.peekFirst();
-        if (oldest != null && oldest.end <= nextFrameStart) {
-            throw new ProtocolException("fds without a frame: " + count(oldest.fds.length, "fd")
-                    + " arrived with stream bytes [" + oldest.start + ", " + oldest.end
-                    + "), where no frame that declares them starts");
+        long earliest = nextFrameStart;
+        for (Batch b : batches) {
+            if (b.end <= earliest) {
+                throw new ProtocolException("fds without a frame: " + count(b.fds.length, "fd")
+                        + " arrived with stream bytes [" + b.start + ", " + b.end
+                        + "), where no frame that declares them starts");
+            }
+            earliest = Math.max(earliest, b.start) + FrameHeader.SIZE;
         }
     }
 

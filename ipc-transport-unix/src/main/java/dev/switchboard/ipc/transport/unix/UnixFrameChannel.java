@@ -18,11 +18,12 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.VoidChannelPromise;
 import java.io.FileInputStream;
 import java.io.IOException;
-import java.net.SocketException;
 import java.nio.channels.ClosedChannelException;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.Objects;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -47,10 +48,11 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #send} throws IllegalArgumentException for a frame the limits forbid, more handles
  *       than allowed, a repeated handle or one that is not an open fd, having closed the handles.
  *       After the channel closed it closes the handles and returns quietly.
- *   <li>Limits inherited from junixsocket: a peer that attaches more than 60 fds to one sendmsg
- *       makes the read fail (PROTOCOL_ERROR), and the up to 60 fds the kernel installed cannot be
- *       found to close. A write that fails with EPIPE or ECONNRESET makes junixsocket close the
- *       socket at once, losing whatever the peer sent that was not yet read.
+ *   <li>Reads and writes are recvmsg and sendmsg calls of this transport ({@link SocketIo}), not
+ *       junixsocket's: every fd the kernel installs is accounted for (a read that brings more than
+ *       a frame may carry closes them all and fails with PROTOCOL_ERROR), and a write that finds
+ *       the peer gone (EPIPE, ECONNRESET) stops writing, releasing what is queued, but reading goes
+ *       on: what the peer sent before it went is delivered, then onClosed reports PEER_CLOSED.
  * </ul>
  */
 public final class UnixFrameChannel implements FrameChannel {
@@ -63,13 +65,6 @@ public final class UnixFrameChannel implements FrameChannel {
     static final long HIGH_WATER_HANDLES = 512;
     static final long LOW_WATER_HANDLES = 256;
 
-    /**
-     * Room for {@link Limits#HANDLE_CAP} fds in one read: a cmsghdr (16 bytes on 64-bit) plus 4
-     * bytes per fd. junixsocket's buffer defaults to 0, which silently drops received fds, and
-     * is capped at 256 bytes, i.e. 60 fds.
-     */
-    private static final int ANCILLARY_RECEIVE_BYTES = 16 + Limits.HANDLE_CAP * Integer.BYTES;
-
     /** A cumulation buffer never starts smaller than this when it has to grow. */
     private static final int MIN_CUMULATION_BYTES = 64 * 1024;
 
@@ -77,7 +72,8 @@ public final class UnixFrameChannel implements FrameChannel {
     private static final Logger LOG = LoggerFactory.getLogger(UnixFrameChannel.class);
 
     private final int fd;
-    private final Limits limits;
+    /** Replaced by {@link #setLimits} when a handshake completes; read at each frame header. */
+    private volatile Limits limits;
     private final Listener listener;
     private final HandleOps ops;
     private final FdSocketChannel channel;
@@ -117,6 +113,12 @@ public final class UnixFrameChannel implements FrameChannel {
     private boolean delivering;
     private boolean closedPendingDelivery;
     private boolean closeNotified;
+    /** Stream offset of the incomplete frame the timer watches, or -1 when every frame read is whole. */
+    private long partialFrameStart = -1;
+    /** When that frame's first byte was seen (System.nanoTime), or when reading last resumed. */
+    private long partialSince;
+    /** Fails the channel when a frame stays incomplete for {@link Limits#frameTimeout()}; at most one is pending. */
+    private ScheduledFuture<?> frameTimer;
 
     private UnixFrameChannel(int fd, AFUNIXSocketChannel socket, Limits limits, Listener listener, HandleOps ops) {
         this.fd = fd;
@@ -124,7 +126,7 @@ public final class UnixFrameChannel implements FrameChannel {
         this.listener = listener;
         this.ops = ops;
         this.receivedFds = new ReceivedFds(ops);
-        this.channel = new FdSocketChannel(socket, this, ops);
+        this.channel = new FdSocketChannel(socket, fd, this, ops);
         this.silentPromise = new VoidChannelPromise(channel, false);
     }
 
@@ -148,8 +150,6 @@ public final class UnixFrameChannel implements FrameChannel {
                 throw new IOException("fd " + n + " is not an AF_UNIX stream socket", e);
             }
             socket.configureBlocking(false);
-            // Before the first read: with the default size of 0, fds that arrive are dropped.
-            socket.setAncillaryReceiveBufferSize(ANCILLARY_RECEIVE_BYTES);
             result = new UnixFrameChannel(n, socket, limits, listener, ops);
             // From here the Netty channel owns the fd and closes it in FdSocketChannel.doClose.
         } catch (IOException | RuntimeException e) {
@@ -189,9 +189,8 @@ public final class UnixFrameChannel implements FrameChannel {
             }
         });
         // The close future rather than channelInactive: Netty fires channelInactive only for a
-        // channel that was still active when closed, and junixsocket closes the socket itself on
-        // EPIPE, ECONNRESET and EBADF, which makes it inactive before Netty closes it. Run as a
-        // task so that Netty has released the queued frames (and closed their fds) by then.
+        // channel that was still active when closed. Run as a task so that Netty has released the
+        // queued frames (and closed their fds) by then.
         channel.closeFuture().addListener(f -> channel.eventLoop().execute(this::onInactive));
     }
 
@@ -248,14 +247,20 @@ public final class UnixFrameChannel implements FrameChannel {
             if (queuedBytes.get() != 0 || !outbox.isEmpty()) {
                 return false;
             }
+            if (channel.isOutputShut()) {
+                frame.release(); // the peer is gone for writing: nothing more goes out
+                return true;
+            }
             try {
                 channel.writeDirect(frame);
-            } catch (IOException e) {
-                // junixsocket has closed the socket under Netty (EPIPE, ECONNRESET): Netty would
-                // fail later writes without ever closing the channel, so close it here
-                writeFailed(e);
+            } catch (SocketErrno e) {
                 frame.release();
-                channel.close();
+                if (e.isPeerGone()) {
+                    channel.shutOutput(e); // reading goes on until the peer's end of stream
+                } else {
+                    writeFailed(e);
+                    channel.close();
+                }
                 return true;
             }
             if (frame.remaining() == 0) {
@@ -289,6 +294,11 @@ public final class UnixFrameChannel implements FrameChannel {
     }
 
     @Override
+    public void setLimits(Limits newLimits) {
+        limits = Objects.requireNonNull(newLimits, "limits");
+    }
+
+    @Override
     public long queuedBytes() {
         return queuedBytes.get();
     }
@@ -301,6 +311,10 @@ public final class UnixFrameChannel implements FrameChannel {
     @Override
     public void setReadPaused(boolean paused) {
         channel.config().setAutoRead(!paused);
+        if (!paused) {
+            // A frame left incomplete while this side did not read gets its full timeout from now.
+            channel.eventLoop().execute(() -> partialSince = System.nanoTime());
+        }
     }
 
     @Override
@@ -354,10 +368,24 @@ public final class UnixFrameChannel implements FrameChannel {
         receivedFds.add(fds, start, end);
     }
 
-    /** I/O thread: the read returned end of stream. Every byte before it has been decoded. */
-    void endOfStream() {
-        peerGone("peer closed the connection");
+    /**
+     * I/O thread: the read returned end of stream, or ECONNRESET ({@code reset}: the peer closed
+     * with bytes of ours unread, which the kernel reports only after every byte the peer sent).
+     * Every byte before it has been decoded.
+     */
+    void endOfStream(boolean reset) {
+        peerGone(reset ? "peer closed the connection (it left data of ours unread)" : "peer closed the connection");
         // Netty closes the channel next (closeOnRead).
+    }
+
+    /**
+     * The most fds one read may bring: those of one frame at most. The protocol's cap, not this
+     * channel's limit: a read can bring the last handshake frame together with the first fds of
+     * the frame after it, which the handshake's limit would refuse but the raised one accepts.
+     * The limit is checked against each frame's header.
+     */
+    int maxHandlesPerRead() {
+        return Limits.HANDLE_CAP;
     }
 
     /**
@@ -377,37 +405,31 @@ public final class UnixFrameChannel implements FrameChannel {
         }
     }
 
-    /** True when an I/O error only says that the other process closed its end or exited. */
-    static boolean isPeerGone(IOException e) {
-        if (e instanceof ClosedChannelException) {
-            return true; // junixsocket closes the socket itself on EPIPE and ECONNRESET
-        }
-        String m = String.valueOf(e.getMessage());
-        return m.contains("Connection reset") || m.contains("Broken pipe") || m.contains("Socket is closed");
-    }
-
     /**
-     * I/O thread: reading failed for a reason of ours (e.g. no fd number left for a received fd).
-     * The read then throws, and Netty closes the channel after passing on the bytes of that read,
-     * which must not be decoded against an incomplete fd batch.
+     * I/O thread: the fds of a read broke the protocol and have been closed. The read then throws,
+     * and Netty closes the channel after passing on the bytes of that read, which are dropped.
      */
-    void readFailed(String detail) {
-        recordReason(CloseReason.Kind.IO_ERROR, detail);
+    void readRejected(String detail) {
+        if (!failed) {
+            LOG.debug("{}: protocol error: {}", describe(), detail);
+        }
+        recordReason(CloseReason.Kind.PROTOCOL_ERROR, detail);
         failed = true;
         releaseInbound();
     }
 
+    /** A write failed for a reason other than the peer being gone; the channel closes next. */
+    void writeFailed(SocketErrno e) {
+        recordReason(CloseReason.Kind.IO_ERROR, "write failed: " + e.getMessage());
+    }
+
     /**
-     * I/O thread: a write failed; Netty closes the channel next. Reading on is no option: on EPIPE
-     * and ECONNRESET junixsocket has closed the socket already, and with it whatever the peer sent
-     * that was not read yet.
+     * A write found the peer gone (EPIPE, ECONNRESET); any thread, under the write lock. No
+     * reason is recorded: the peer's end of stream, read after everything it sent, says how it
+     * went (a clean close, or a frame cut short).
      */
-    void writeFailed(IOException e) {
-        if (isPeerGone(e)) {
-            recordReason(CloseReason.Kind.PEER_CLOSED, "peer closed the connection (write: " + e + ")");
-            return;
-        }
-        recordReason(CloseReason.Kind.IO_ERROR, "write failed: " + e);
+    void outputShut(SocketErrno cause) {
+        LOG.debug("{}: peer gone for writing ({}); reading on until its end of stream", describe(), cause.getMessage());
     }
 
     /** I/O thread: {@code n} bytes went to the socket. */
@@ -486,9 +508,12 @@ public final class UnixFrameChannel implements FrameChannel {
         }
         if (error != null) {
             protocolError(error);
-        } else if (cumulation != null && !cumulation.isReadable()) {
-            cumulation.release();
-            cumulation = null;
+        } else {
+            if (cumulation != null && !cumulation.isReadable()) {
+                cumulation.release();
+                cumulation = null;
+            }
+            watchPartialFrame();
         }
         if (closedPendingDelivery) {
             closedPendingDelivery = false;
@@ -531,7 +556,7 @@ public final class UnixFrameChannel implements FrameChannel {
                     }
                     int payload = header.bodyLength() - eventHeader;
                     if (eventHeader > 0 && payload >= DirectPayload.MIN_BYTES) {
-                        // The frame's length passed the limit check in peek, so allocating it is within bounds.
+                        // Allocated as the bytes arrive, not at the declared length (DirectPayload.FIRST_STEP_BYTES).
                         direct = DirectPayload.start(body, eventHeader, payload);
                         cumulation.skipBytes(FrameHeader.SIZE + body.readerIndex());
                         readable = cumulation.readableBytes();
@@ -636,6 +661,68 @@ public final class UnixFrameChannel implements FrameChannel {
         in.release();
     }
 
+    /**
+     * Starts the frame timeout for a frame whose first bytes are here and whose last are not (docs/protocol.md
+     * §9): a peer that starts a frame and goes silent would otherwise pin its buffer and fds for good.
+     */
+    private void watchPartialFrame() {
+        boolean partial = pendingHeader != null || (cumulation != null && cumulation.isReadable());
+        if (!partial) {
+            partialFrameStart = -1;
+            return;
+        }
+        if (partialFrameStart != frameStart) {
+            partialFrameStart = frameStart;
+            partialSince = System.nanoTime();
+        }
+        if (frameTimer == null) {
+            frameTimer = channel.eventLoop().schedule(this::checkPartialFrame, limits.frameTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** I/O thread: the frame timer fired. */
+    private void checkPartialFrame() {
+        frameTimer = null;
+        if (failed || closeNotified || partialFrameStart < 0) {
+            return;
+        }
+        long timeout = limits.frameTimeout().toNanos();
+        if (!channel.config().isAutoRead()) {
+            // Reading is paused by this side: the frame is incomplete because we do not read. Its
+            // clock starts again once reading resumes.
+            partialSince = System.nanoTime();
+        }
+        long left = partialSince + timeout - System.nanoTime();
+        if (left > 0) {
+            frameTimer = channel.eventLoop().schedule(this::checkPartialFrame, left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        fail(CloseReason.Kind.PROTOCOL_ERROR, "frame at offset " + frameStart + " incomplete for " + limits.frameTimeout().toMillis()
+                + " ms: " + progress());
+    }
+
+    /** How much of the frame in progress has arrived, e.g. {@code "59 of 67108880 bytes"}. */
+    private String progress() {
+        long have = cumulation == null ? 0 : cumulation.readableBytes();
+        if (direct != null) {
+            have += FrameHeader.SIZE + pendingHeader.bodyLength() - direct.length() + direct.filled();
+        }
+        return have + " of " + (pendingHeader == null ? "at least " + FrameHeader.SIZE : Integer.toString(pendingHeader.paddedLength())) + " bytes";
+    }
+
+    /**
+     * For tests: bytes this channel holds for the frame in progress (cumulation capacity plus the
+     * array a direct payload is read into). I/O thread only.
+     */
+    long bytesHeldForPartialFrame() {
+        return (cumulation == null ? 0 : cumulation.capacity()) + (direct == null ? 0 : direct.capacity());
+    }
+
+    /** For tests: stream bytes read so far. I/O thread only. */
+    long bytesRead() {
+        return channel.bytesRead();
+    }
+
     /** Why the bytes received so far do not end at a frame boundary, or null when they do. */
     private String truncation() {
         int have = cumulation == null ? 0 : cumulation.readableBytes();
@@ -655,20 +742,10 @@ public final class UnixFrameChannel implements FrameChannel {
     }
 
     private void onException(Throwable cause) {
-        if (cause instanceof ClosedChannelException) {
-            return; // a consequence of a close whose reason is already recorded
+        if (cause instanceof ClosedChannelException || cause instanceof FdSocketChannel.FdBatchRejected) {
+            return; // a consequence of a close or rejection whose reason is already recorded
         }
-        if (cause instanceof SocketException && String.valueOf(cause.getMessage()).contains("No buffer space available")) {
-            // recvmsg set MSG_CTRUNC: more fds came with one sendmsg than fit into the 256-byte
-            // ancillary buffer. The kernel has installed the first 60 in this process but junixsocket
-            // does not report them, so they cannot be closed.
-            protocolError("the peer attached more than " + Limits.HANDLE_CAP + " fds to one write (recvmsg: ENOBUFS, control data truncated)");
-        } else if (cause instanceof IOException io && isPeerGone(io)) {
-            peerGone("peer reset the connection (it exited with data of ours unread)");
-            if (!failed) {
-                fail(CloseReason.Kind.PEER_CLOSED, "peer reset the connection");
-            }
-        } else if (cause instanceof IOException) {
+        if (cause instanceof IOException) {
             fail(CloseReason.Kind.IO_ERROR, "read failed: " + cause.getMessage());
         } else {
             LOG.warn("{}: unexpected error on the I/O thread", describe(), cause);
@@ -731,6 +808,10 @@ public final class UnixFrameChannel implements FrameChannel {
         closeNotified = true;
         failed = true;
         releaseInbound();
+        if (frameTimer != null) {
+            frameTimer.cancel(false);
+            frameTimer = null;
+        }
         CloseReason reason = closeReason.get();
         if (reason == null) {
             reason = new CloseReason(CloseReason.Kind.IO_ERROR, "channel closed");

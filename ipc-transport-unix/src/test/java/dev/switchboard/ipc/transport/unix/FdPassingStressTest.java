@@ -123,13 +123,13 @@ class FdPassingStressTest {
     }
 
     /**
-     * More than 60 fds on one sendmsg overflow the 256-byte ancillary buffer junixsocket uses:
-     * recvmsg reports MSG_CTRUNC and the read fails with ENOBUFS. The channel treats that as the
-     * peer's protocol violation. Known limit: the fds the kernel installed before truncating (60)
-     * are not reported by junixsocket and cannot be closed, so this test does not check for leaks.
+     * More than 60 fds on one sendmsg: more than any frame may carry. The channel receives all of
+     * them (its control buffer holds the kernel's maximum), closes every one and fails with a
+     * protocol error.
      */
     @Test
     void moreThanSixtyFdsOnOneWriteIsAProtocolError() throws Exception {
+        java.util.SortedMap<Integer, String> baseline = TestFds.snapshot();
         long[] fds = UnixSocketPairs.create();
         RecordingListener events = new RecordingListener();
         UnixFrameChannel channel = UnixFrameChannel.open(fds[0], Limits.DEFAULT, events, OPS);
@@ -141,9 +141,10 @@ class FdPassingStressTest {
             peer.write(FrameCodecBytes.message(1), many);
             CloseReason reason = events.awaitClosed();
             assertEquals(CloseReason.Kind.PROTOCOL_ERROR, reason.kind(), reason.toString());
-            assertTrue(reason.detail().contains("more than 60 fds to one write"), reason.detail());
+            assertTrue(reason.detail().contains("61 fds arrived with one write"), reason.detail());
         }
         TestFds.drain(channel);
         assertEquals(List.of(), events.violations);
+        TestFds.assertNoLeak(baseline);
     }
 }

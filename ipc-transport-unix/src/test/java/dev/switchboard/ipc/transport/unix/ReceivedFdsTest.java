@@ -117,4 +117,28 @@ class ReceivedFdsTest {
         assertEquals(List.of(1L, 2L, 3L), ops.closed);
         assertTrue(fds.isEmpty());
     }
+
+    @Test
+    void aSecondBatchWhereNoFrameCanStartIsAnOrphanAtOnce() throws ProtocolException {
+        // The frame in progress starts at 0, header not read yet: its fds may be the first batch.
+        fds.add(new int[] {1}, 0, 1);
+        fds.checkOrphans(0);
+        // A second batch needs a frame of its own, at 16 at the earliest; its read ended at 2.
+        fds.add(new int[] {2}, 1, 2);
+        ProtocolException e = assertThrows(ProtocolException.class, () -> fds.checkOrphans(0));
+        assertEquals("fds without a frame: 1 fd arrived with stream bytes [1, 2), where no frame that declares them starts", e.getMessage());
+        fds.closeAll();
+        assertEquals(List.of(1L, 2L), ops.closed);
+    }
+
+    @Test
+    void laterBatchesEachNeedRoomForAFrame() throws ProtocolException {
+        fds.add(new int[] {1}, 0, 10);
+        fds.add(new int[] {2}, 10, 17); // a frame may start at 16, inside [10, 17)
+        fds.checkOrphans(0);
+        fds.add(new int[] {3}, 17, 30); // the earliest start left is 32
+        assertThrows(ProtocolException.class, () -> fds.checkOrphans(0));
+        fds.closeAll();
+        assertEquals(List.of(1L, 2L, 3L), ops.closed);
+    }
 }
