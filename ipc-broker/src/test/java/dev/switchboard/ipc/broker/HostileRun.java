@@ -5,6 +5,7 @@ import dev.switchboard.ipc.MessagePipe;
 import dev.switchboard.ipc.NamedPlatformChannel;
 import dev.switchboard.ipc.PipeClosedException;
 import dev.switchboard.ipc.PlatformChannel;
+import dev.switchboard.ipc.wire.Limits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +23,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class HostileRun {
 
     /** How the soak treats its children. */
-    record Settings(Path script, Duration hold, Duration reportDeadline, int floodFrames, int stallers, Executor callbacks) {}
+    record Settings(Path script, Duration stallTimeout, Duration hold, Duration reportDeadline, int floodFrames, int stallers,
+            Executor callbacks) {}
 
     /**
      * What became of one child.
@@ -107,6 +109,12 @@ final class HostileRun {
         if (kind.untrusted()) {
             invitation.untrustedProcess();
         }
+        // a stall must be ended by the parent's own timeouts, set short here so that the soak can wait for them
+        if (kind == HostileKind.SILENT_PAYLOAD) {
+            invitation.limits(Limits.DEFAULT.withFrameTimeout(settings.stallTimeout()));
+        } else if (kind == HostileKind.NO_HANDSHAKE) {
+            invitation.limits(Limits.DEFAULT.withHandshakeTimeout(settings.stallTimeout()));
+        }
         if (kind == HostileKind.NAMED_STALL) {
             named = NamedPlatformChannel.create();
             child = launcher.passNamedChannel(named).start();
@@ -136,11 +144,11 @@ final class HostileRun {
             }
             Thread.sleep(10);
         }
-        Thread.sleep(settings.hold().toMillis());
-        reportedBeforeKill = errors.find(kind::matches) != null;
+        reportedBeforeKill = errors.await(kind::matches, settings.hold()) != null;
         kill();
-        if (errors.await(kind::matches, settings.reportDeadline()) == null) {
-            return "not reported within " + settings.reportDeadline().toSeconds() + " s of being killed";
+        if (!reportedBeforeKill) {
+            return "not dropped by the parent's " + settings.stallTimeout().toMillis() + " ms timeout within "
+                    + settings.hold().toMillis() + " ms of stalling";
         }
         return drainToPeerClosed();
     }

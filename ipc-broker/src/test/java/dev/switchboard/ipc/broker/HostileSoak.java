@@ -30,8 +30,10 @@ final class HostileSoak {
      * @param children how many hostile children in all; the first {@code kinds.size()} are one of
      *     each kind (in an order drawn from the seed), the rest drawn at random from {@code kinds}
      * @param concurrency how many hostile children are alive at a time
+     * @param stallTimeout the frame or handshake timeout of a stalling child's invitation
+     * @param hold how long after it stalls a stalling child may take to be reported before it is killed
      */
-    record Plan(long seed, int children, int concurrency, List<HostileKind> kinds, Duration hold, Duration reportDeadline,
+    record Plan(long seed, int children, int concurrency, List<HostileKind> kinds, Duration stallTimeout, Duration hold, Duration reportDeadline,
             int floodFrames, int stallers, Duration roundTripDeadline, long heapSlackBytes) {
 
         List<HostileKind> schedule() {
@@ -108,7 +110,7 @@ final class HostileSoak {
             t.setDaemon(true);
             return t;
         });
-        HostileRun.Settings settings = new HostileRun.Settings(script, plan.hold, plan.reportDeadline, plan.floodFrames,
+        HostileRun.Settings settings = new HostileRun.Settings(script, plan.stallTimeout, plan.hold, plan.reportDeadline, plan.floodFrames,
                 plan.stallers, callbacks);
         try (Launch good = Launch.java(Children.Echo.class, List.of("control"))) {
             // The first launches create this JVM's lasting machinery (I/O thread, reaper, buffer

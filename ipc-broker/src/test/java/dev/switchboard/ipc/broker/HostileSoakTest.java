@@ -30,7 +30,8 @@ import org.junit.jupiter.api.function.Executable;
  *
  * System properties: {@code soak.children} (500), {@code soak.concurrency} (6), {@code soak.seed}
  * (random, printed), {@code soak.kinds} (comma-separated modes, default all), {@code soak.holdMillis}
- * (1000: how long a stalling child is left alone before it is killed).
+ * (3000: how long after it stalls a child may take to be dropped by the parent's 500 ms frame or
+ * handshake timeout before the soak kills it), {@code soak.perKind} (true: one soak per kind).
  */
 class HostileSoakTest {
 
@@ -52,7 +53,7 @@ class HostileSoakTest {
     void shortSoakReportsEveryHostileChildAndKeepsServingTheGoodOne() throws Exception {
         List<HostileKind> kinds = HostileKind.parse(System.getProperty("soak.short.kinds", "all"));
         check(soak(new HostileSoak.Plan(Long.getLong("soak.short.seed", 20261206L), kinds.size() + 3, 2, kinds,
-                Duration.ofMillis(300), Duration.ofSeconds(20), 20_000, 10, Duration.ofSeconds(2), 16 * MIB)));
+                Duration.ofMillis(500), Duration.ofSeconds(3), Duration.ofSeconds(20), 20_000, 10, Duration.ofSeconds(2), 16 * MIB)));
     }
 
     @Test
@@ -75,7 +76,7 @@ class HostileSoakTest {
 
     private static HostileSoak.Plan longPlan(long seed, List<HostileKind> kinds) {
         return new HostileSoak.Plan(seed, Integer.getInteger("soak.children", 500), Integer.getInteger("soak.concurrency", 6),
-                kinds, Duration.ofMillis(Long.getLong("soak.holdMillis", 1000)), Duration.ofSeconds(20), 20_000, 10,
+                kinds, Duration.ofMillis(500), Duration.ofMillis(Long.getLong("soak.holdMillis", 3000)), Duration.ofSeconds(20), 20_000, 10,
                 Duration.ofSeconds(2), 16 * MIB);
     }
 
