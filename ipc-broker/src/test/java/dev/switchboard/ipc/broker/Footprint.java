@@ -53,9 +53,11 @@ record Footprint(Map<Integer, String> fds, Map<Long, String> threads, long heapB
     /**
      * Waits (up to {@code timeout}: descriptors close and threads end a moment after the last
      * child is gone) for fds and threads to be back at most at {@code this}, and the heap within
-     * {@code heapSlack} of it. Returns the footprint then, and what is still over, empty if nothing.
+     * {@code heapSlack} of it, measured once at once and once more after {@code quiet} (state that
+     * a timer holds for a bounded time, like an invitation's handshake timeout, is no leak; the
+     * second figure counts). Returns the footprint then, and what is still over, empty if nothing.
      */
-    Comparison settle(Duration timeout, long heapSlack) {
+    Comparison settle(Duration timeout, long heapSlack, Duration quiet) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Footprint now;
         while (true) {
@@ -65,6 +67,10 @@ record Footprint(Map<Integer, String> fds, Map<Long, String> threads, long heapB
                 break;
             }
             TestSupport.sleep(50);
+        }
+        long heapAtOnce = heapAfterGc();
+        if (!quiet.isZero()) {
+            TestSupport.sleep(quiet.toMillis());
         }
         now = new Footprint(now.fds, now.threads, heapAfterGc(), directBufferBytes());
         List<String> over = new ArrayList<>();
@@ -82,7 +88,7 @@ record Footprint(Map<Integer, String> fds, Map<Long, String> threads, long heapB
             over.add(String.format("heap after GC: %.1f MiB, %.1f MiB at the start (allowed: +%d MiB)",
                     now.heapBytes / (double) MIB, heapBytes / (double) MIB, heapSlack / MIB));
         }
-        return new Comparison(this, now, over);
+        return new Comparison(this, now, heapAtOnce, quiet, over);
     }
 
     private static Map<String, Long> countByTarget(Map<Integer, String> fds) {
@@ -91,12 +97,15 @@ record Footprint(Map<Integer, String> fds, Map<Long, String> threads, long heapB
                 .collect(Collectors.groupingBy(t -> t, TreeMap::new, Collectors.counting()));
     }
 
-    record Comparison(Footprint before, Footprint after, List<String> over) {
+    /** @param heapAtOnce heap after GC right after the last child, before {@code quiet} */
+    record Comparison(Footprint before, Footprint after, long heapAtOnce, Duration quiet, List<String> over) {
         @Override
         public String toString() {
-            return String.format("fds %d -> %d, threads %d -> %d, heap after GC %.1f -> %.1f MiB, direct buffers %.1f -> %.1f MiB",
+            String later = quiet.isZero() ? "" : String.format(" (%.1f MiB %d s earlier, right after the last child)",
+                    heapAtOnce / (double) MIB, quiet.toSeconds());
+            return String.format("fds %d -> %d, threads %d -> %d, heap after GC %.1f -> %.1f MiB%s, direct buffers %.1f -> %.1f MiB",
                     before.fds.size(), after.fds.size(), before.threads.size(), after.threads.size(),
-                    before.heapBytes / (double) MIB, after.heapBytes / (double) MIB,
+                    before.heapBytes / (double) MIB, after.heapBytes / (double) MIB, later,
                     before.directBytes / (double) MIB, after.directBytes / (double) MIB);
         }
     }

@@ -31,10 +31,11 @@ final class HostileSoak {
      *     each kind (in an order drawn from the seed), the rest drawn at random from {@code kinds}
      * @param concurrency how many hostile children are alive at a time
      * @param stallTimeout the frame or handshake timeout of a stalling child's invitation
+     * @param quiet how long after the last child the heap is measured (again) against the baseline
      * @param hold how long after it stalls a stalling child may take to be reported before it is killed
      */
     record Plan(long seed, int children, int concurrency, List<HostileKind> kinds, Duration stallTimeout, Duration hold, Duration reportDeadline,
-            int floodFrames, int stallers, Duration roundTripDeadline, long heapSlackBytes) {
+            int floodFrames, int stallers, Duration roundTripDeadline, long heapSlackBytes, Duration quiet) {
 
         List<HostileKind> schedule() {
             Random random = new Random(seed);
@@ -148,7 +149,7 @@ final class HostileSoak {
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             callbacks.shutdown();
             callbacks.awaitTermination(30, TimeUnit.SECONDS);
-            Footprint.Comparison footprint = baseline.settle(Duration.ofSeconds(15), plan.heapSlackBytes);
+            Footprint.Comparison footprint = baseline.settle(Duration.ofSeconds(15), plan.heapSlackBytes, plan.quiet);
             return new Result(plan, outcomes, summary, footprint, peakHeap.get(), millis);
         } finally {
             callbacks.shutdownNow();
