@@ -311,20 +311,33 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
     public void addPeer(Id128 peer, NodeChannel channel) throws ProtocolException {
         List<Event> queued;
         synchronized (lock) {
-            if (peer.equals(node.name())) {
-                throw new ProtocolException("peer claims this node's own name " + peer);
-            }
-            if (lost.contains(peer)) {
-                throw new ProtocolException("node " + peer + " is already gone from this graph");
-            }
-            if (peers.containsKey(peer)) {
-                throw new ProtocolException("a second channel for node " + peer);
-            }
-            channel.setPeer(peer);
-            channel.setHandler(this);
-            peers.put(peer, channel);
-            queued = waiting.remove(peer);
+            checkNewPeerLocked(peer);
+            queued = registerPeerLocked(peer, channel);
         }
+        flushQueued(channel, queued);
+    }
+
+    /** Why {@code peer} cannot become a peer now; checked before anything about it is recorded. */
+    private void checkNewPeerLocked(Id128 peer) throws ProtocolException {
+        if (peer.equals(node.name())) {
+            throw new ProtocolException("peer claims this node's own name " + peer);
+        }
+        if (lost.contains(peer)) {
+            throw new ProtocolException("node " + peer + " is already gone from this graph");
+        }
+        if (peers.containsKey(peer)) {
+            throw new ProtocolException("a second channel for node " + peer);
+        }
+    }
+
+    private List<Event> registerPeerLocked(Id128 peer, NodeChannel channel) {
+        channel.setPeer(peer);
+        channel.setHandler(this);
+        peers.put(peer, channel);
+        return waiting.remove(peer);
+    }
+
+    private void flushQueued(NodeChannel channel, List<Event> queued) {
         if (queued != null) {
             for (Event e : queued) {
                 sendEvent(channel, e);
@@ -338,11 +351,17 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
      */
     public void addClient(Id128 invitee, NodeChannel channel, ClientSink sink, boolean untrusted, boolean isolated) throws ProtocolException {
         NodeChannel b;
+        List<Event> queued;
         synchronized (lock) {
+            checkNewPeerLocked(invitee);
+            if (clients.containsKey(invitee)) {
+                throw new ProtocolException("node " + invitee + " already joined this graph through another invitation");
+            }
             clients.put(invitee, new Client(invitee, sink, untrusted, node.name(), isolated));
+            queued = registerPeerLocked(invitee, channel);
             b = joined && !isolated ? brokerChannel : null;
         }
-        addPeer(invitee, channel);
+        flushQueued(channel, queued);
         if (b != null) {
             // share-broker: our broker connects our invitee to itself
             b.send(new FrameBody.NodeFrame(FrameType.ADD_CLIENT, invitee));
@@ -355,14 +374,22 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
      * @throws IllegalStateException when this process already belongs to another graph
      */
     public void joinGraph(Id128 inviterNode, Id128 brokerNode, boolean isolated, NodeChannel channel) throws ProtocolException {
-        if (!isolated) {
-            synchronized (lock) {
+        List<Event> queued;
+        synchronized (lock) {
+            if (!isolated) {
                 if (joined) {
                     throw new IllegalStateException("this process already joined a graph through an invitation");
                 }
                 if (!clients.isEmpty()) {
                     throw new IllegalStateException("this process already invited others as a broker; accept invitations first");
                 }
+            }
+            // every check before anything is recorded: a refused invitation leaves this node as it was
+            checkNewPeerLocked(inviterNode);
+            if (!isolated && brokerNode.equals(node.name())) {
+                throw new ProtocolException("INVITE names this node " + brokerNode + " as its broker");
+            }
+            if (!isolated) {
                 joined = true;
                 broker = brokerNode;
                 inviter = inviterNode;
@@ -370,8 +397,9 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
                     brokerChannel = channel;
                 }
             }
+            queued = registerPeerLocked(inviterNode, channel);
         }
-        addPeer(inviterNode, channel);
+        flushQueued(channel, queued);
         if (!isolated) {
             flushUnsentRequests();
         }
@@ -486,7 +514,7 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
             byte[] bytes = payloadBytes(((dev.switchboard.ipc.ports.BytesPayload) m.payload()).bytes(), frame.tail());
             userMessagesReceived.incrementAndGet();
             // ownership of the handles: frame -> payload
-            PipePayload payload = new PipePayload(bytes, handles, ops, peer, channel);
+            PipePayload payload = new PipePayload(bytes, NodeChannel.take(handles), ops, peer, channel);
             try {
                 node.acceptEvent(peer, m.withPayload(payload));
             } catch (ProtocolException e) {
@@ -550,12 +578,12 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
             existing = peers.get(other);
         }
         if (existing != null) {
-            ops.close(handles[0]); // a crossing introduction; the first channel stays
+            ops.close(NodeChannel.take(handles)[0]); // a crossing introduction; the first channel stays
             return;
         }
         NodeChannel c;
         try {
-            c = NodeChannel.open(transport, handles[0], limits, this); // ownership: handle -> channel
+            c = NodeChannel.open(transport, NodeChannel.take(handles)[0], limits, this); // ownership: handle -> channel
         } catch (IOException e) {
             nodeLost(other);
             return;
@@ -604,7 +632,7 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
             // NodeChannel.onFrame closes the frame's handles when this throws: not here too
             throw new ProtocolException("CLIENT_ADDED for node " + invitee + ", which this node did not invite");
         }
-        towardsInvitee.send(new FrameBody.NodeFrame(FrameType.BROKER_CHANNEL, b), handles); // ownership moves on
+        towardsInvitee.send(new FrameBody.NodeFrame(FrameType.BROKER_CHANNEL, b), NodeChannel.take(handles)); // ownership moves on
     }
 
     private void onBrokerChannel(NodeChannel channel, Id128 from, Id128 brokerNode, long[] handles) throws ProtocolException {
@@ -616,7 +644,7 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
         }
         NodeChannel c;
         try {
-            c = NodeChannel.open(transport, handles[0], limits, this);
+            c = NodeChannel.open(transport, NodeChannel.take(handles)[0], limits, this);
         } catch (IOException e) {
             log.warn("cannot open the channel to the broker: {}", e.getMessage());
             return;
