@@ -5,8 +5,11 @@ It gets its channel to the parent in fd 3, reads the parent's INVITE and then, b
   accept-zero-node    ACCEPT naming the zero id as its node
   accept-zero-port    ACCEPT naming the zero id as its second port
   flood N             a correct ACCEPT, then N ADD_CLIENT frames for made-up nodes
+  flood-exit N        the same, then exits at once
   silent-clients N    a correct ACCEPT, then N ADD_CLIENT frames; keeps every channel end the
                       broker sends back open and never speaks on it
+  observe             a correct ACCEPT, then only reads; prints "node-lost <node>" for every
+                      NODE_LOST and "event" for every EVENT it gets, as they arrive
 Afterwards it reads (closing every descriptor that arrives) until the parent hangs up, and prints
 what it saw on stdout: "client-added K" lines and, at the end, "eof".
 """
@@ -17,7 +20,7 @@ import sys
 import threading
 
 MAGIC = 0x44425753
-INVITE, ACCEPT, ADD_CLIENT, CLIENT_ADDED = 0x02, 0x03, 0x0A, 0x0B
+INVITE, ACCEPT, EVENT, NODE_LOST, ADD_CLIENT, CLIENT_ADDED = 0x02, 0x03, 0x06, 0x09, 0x0A, 0x0B
 
 
 def frame(ftype, body, handles=0):
@@ -86,15 +89,22 @@ def main():
 
     kept = []
     added = [0]
+    lost = [0]
 
     def drain():
         while True:
             f = reader.next()
             if f is None:
                 break
-            ftype, _, fds = f
+            ftype, fbody, fds = f
             if ftype == CLIENT_ADDED:
                 added[0] += 1
+            elif ftype == NODE_LOST:
+                lost[0] += 1
+                high, low = struct.unpack('<QQ', fbody[:16])
+                print('node-lost %016x%016x' % (high, low), flush=True)
+            elif ftype == EVENT and mode == 'observe':
+                print('event', flush=True)
             if mode.startswith('silent-clients'):
                 kept.extend(fds)
             else:
@@ -103,9 +113,9 @@ def main():
         for fd in reader.fds:
             os.close(fd)
 
-    t = threading.Thread(target=drain)
+    t = threading.Thread(target=drain, daemon=True)
     t.start()
-    if mode in ('flood', 'silent-clients'):
+    if mode in ('flood', 'flood-exit', 'silent-clients'):
         n = int(sys.argv[2])
         batch = []
         for i in range(n):
@@ -117,8 +127,11 @@ def main():
                     break  # the parent hung up on us
                 batch = []
         print('sent %d' % n, flush=True)
+        if mode == 'flood-exit':
+            os._exit(0)
     t.join()
     print('client-added %d' % added[0], flush=True)
+    print('node-lost %d' % lost[0], flush=True)
     print('eof', flush=True)
     for fd in kept:
         os.close(fd)

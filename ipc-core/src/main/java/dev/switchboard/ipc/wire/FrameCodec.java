@@ -90,7 +90,7 @@ public final class FrameCodec {
                 }
                 yield new FrameBody.NodeFrame(type, readId(b, type + " node"));
             }
-            case REQUEST_INTRODUCTION, NODE_LOST, ADD_CLIENT, CLIENT_ADDED, BROKER_CHANNEL ->
+            case REQUEST_INTRODUCTION, NODE_LOST, ADD_CLIENT, CLIENT_ADDED, BROKER_CHANNEL, CLIENT_HELLO ->
                     new FrameBody.NodeFrame(type, readId(b, type + " node"));
             case BAD_MESSAGE -> {
                 Id128 node = readId(b, "BAD_MESSAGE node");
