@@ -8,6 +8,11 @@ It gets its channel to the parent in fd 3, reads the parent's INVITE and then, b
   flood-exit N        the same, then exits at once
   silent-clients N    a correct ACCEPT, then N ADD_CLIENT frames; keeps every channel end the
                       broker sends back open and never speaks on it
+  hello-right         a correct ACCEPT, ADD_CLIENT for a made-up node X, then on the channel end the
+                      broker sends back: CLIENT_HELLO(X); prints "client <X>"; closes that end
+                      when the first EVENT arrives on its own channel
+  hello-wrong         the same, but CLIENT_HELLO names another node; prints "client-closed" once
+                      the broker hangs up on that channel
   observe             a correct ACCEPT, then only reads; prints "node-lost <node>" for every
                       NODE_LOST and "event" for every EVENT it gets, as they arrive
 Afterwards it reads (closing every descriptor that arrives) until the parent hangs up, and prints
@@ -20,7 +25,7 @@ import sys
 import threading
 
 MAGIC = 0x44425753
-INVITE, ACCEPT, EVENT, NODE_LOST, ADD_CLIENT, CLIENT_ADDED = 0x02, 0x03, 0x06, 0x09, 0x0A, 0x0B
+INVITE, ACCEPT, EVENT, NODE_LOST, ADD_CLIENT, CLIENT_ADDED, CLIENT_HELLO = 0x02, 0x03, 0x06, 0x09, 0x0A, 0x0B, 0x0E
 
 
 def frame(ftype, body, handles=0):
@@ -90,6 +95,33 @@ def main():
     kept = []
     added = [0]
     lost = [0]
+
+    if mode.startswith('hello-'):
+        made_up = node_id()
+        sock.sendall(frame(ADD_CLIENT, made_up))
+        while True:
+            ftype, _, fds = reader.next()
+            if ftype == CLIENT_ADDED:
+                break
+            for fd in fds:
+                os.close(fd)
+        client = socket.socket(fileno=fds[0])
+        client.sendall(frame(CLIENT_HELLO, made_up if mode == 'hello-right' else node_id()))
+        high, low = struct.unpack('<QQ', made_up)
+        print('client %016x%016x' % (high, low), flush=True)
+        if mode == 'hello-right':
+            while True:  # the test writes a message to make us drop the client channel
+                ftype, _, fds = reader.next()
+                for fd in fds:
+                    os.close(fd)
+                if ftype == EVENT:
+                    break
+            client.close()
+            print('client-dropped', flush=True)
+        else:
+            while client.recv(65536):
+                pass
+            print('client-closed', flush=True)
 
     def drain():
         while True:

@@ -133,4 +133,41 @@ class AddClientFloodTest {
         }
         TestSupport.assertFdCountReturnsTo(before.size(), before);
     }
+
+    /**
+     * A registration becomes a member only through CLIENT_HELLO naming it, on the channel the
+     * broker made for it: with the wrong name the broker hangs up on that channel and nobody hears
+     * of the node; with the right one it is a member, and its loss is announced like any other.
+     */
+    @Test
+    void aClientIsAMemberOnlyAfterAHelloNamingItOnItsOwnChannel() throws Exception {
+        Hostile observer = Hostile.start("observe");
+        int peersBefore = NodeController.get().stats().peers();
+
+        Hostile wrong = Hostile.start("hello-wrong");
+        TestSupport.awaitTrue(WAIT, () -> output(wrong).contains("client-closed"), "the broker hung up on the wrong CLIENT_HELLO");
+        assertEquals(peersBefore + 1, NodeController.get().stats().peers(), "only the inviter itself is a peer");
+        assertTrue(!wrong.error.isDone(), "the inviter is not blamed for a channel it handed on: " + wrong.error.getNow(null));
+
+        Hostile right = Hostile.start("hello-right");
+        TestSupport.awaitTrue(WAIT, () -> output(right).contains("client "), "the made-up client said hello");
+        String client = output(right).lines().filter(l -> l.startsWith("client ")).findFirst().orElseThrow().substring("client ".length());
+        TestSupport.awaitTrue(WAIT, () -> NodeController.get().stats().peers() == peersBefore + 3, "the client that said hello is a member");
+        right.control.write(TestSupport.text("drop it")); // the child closes the client's channel on this
+        TestSupport.awaitTrue(WAIT, () -> output(observer).contains("node-lost " + client), "the member's loss is announced");
+
+        for (Hostile h : List.of(wrong, right)) {
+            h.control.close();
+            h.child.process.destroyForcibly();
+            h.child.process.onExit().get(30, TimeUnit.SECONDS);
+        }
+        TestSupport.awaitTrue(WAIT, () -> NodeController.get().stats().peers() <= peersBefore, "only the observer left");
+        observer.control.write(TestSupport.text("barrier"));
+        TestSupport.awaitTrue(WAIT, () -> output(observer).contains("event"), "the observer got the message");
+        List<String> heard = output(observer).lines().filter(l -> l.startsWith("node-lost ")).toList();
+        assertEquals(3, heard.size(), "the member and the two inviters, nothing about the wrong hello: " + heard);
+        observer.control.close();
+        observer.child.process.destroyForcibly();
+        observer.child.process.onExit().get(30, TimeUnit.SECONDS);
+    }
 }
