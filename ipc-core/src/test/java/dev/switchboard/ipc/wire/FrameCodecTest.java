@@ -44,7 +44,7 @@ class FrameCodecTest {
         assertEquals(empty, roundTrip(empty, 0));
         FrameBody.Invite isolated = new FrameBody.Invite(a, b, new Id128(0, 0), true, List.of(new FrameBody.PipeName("x", a)));
         assertEquals(isolated, roundTrip(isolated, 0));
-        for (FrameType t : List.of(FrameType.REQUEST_INTRODUCTION, FrameType.NODE_LOST, FrameType.ADD_CLIENT)) {
+        for (FrameType t : List.of(FrameType.REQUEST_INTRODUCTION, FrameType.NODE_LOST, FrameType.ADD_CLIENT, FrameType.CLIENT_HELLO)) {
             assertEquals(new FrameBody.NodeFrame(t, a), roundTrip(new FrameBody.NodeFrame(t, a), 0));
         }
         for (FrameType t : List.of(FrameType.CLIENT_ADDED, FrameType.BROKER_CHANNEL, FrameType.INTRODUCE)) {
