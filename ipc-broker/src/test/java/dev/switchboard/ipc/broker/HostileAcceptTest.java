@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.switchboard.ipc.MessagePipe;
 import dev.switchboard.ipc.PipeClosedException;
 import dev.switchboard.ipc.PlatformChannel;
+import dev.switchboard.ipc.node.NodeController;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +43,7 @@ class HostileAcceptTest {
     void anAcceptNamingTheZeroIdIsReportedAndCleanedUp(String mode, String reason) throws Exception {
         Map<Integer, String> before = TestSupport.openFds();
         List<String> threadsBefore = ThreadSnapshot.names();
+        int portsBefore = NodeController.get().stats().ports();
         Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
         List<Throwable> escaped = new CopyOnWriteArrayList<>();
         Thread.setDefaultUncaughtExceptionHandler((t, e) -> escaped.add(e));
@@ -70,6 +72,8 @@ class HostileAcceptTest {
             assertEquals(0, child.process.onExit().get(30, TimeUnit.SECONDS));
             assertTrue(child.output().contains("eof"), child.output());
             TestSupport.assertFdCountReturnsTo(before.size(), before);
+            TestSupport.awaitTrue(Duration.ofSeconds(10), () -> NodeController.get().stats().ports() <= portsBefore,
+                    "the invitation's ports closed (" + NodeController.get().stats().ports() + " ports, " + portsBefore + " before)");
             ThreadSnapshot.assertReturnsTo(threadsBefore, Duration.ofSeconds(10));
             assertTrue(escaped.isEmpty(), "exceptions escaped: " + escaped);
         } finally {
