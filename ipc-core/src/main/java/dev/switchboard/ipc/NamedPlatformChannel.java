@@ -13,7 +13,10 @@ import java.util.concurrent.CompletableFuture;
  * endpoint: its name and a one-time token go on the child's command line
  * ({@link #switchValue()}), the child connects and proves the token, and exactly one such
  * connection is accepted. Connections from another user, without the token, or malformed are
- * refused, so a stranger that connects first cannot take the child's place.
+ * refused, so a stranger that connects first cannot take the child's place. Prefaces are read
+ * side by side, each with its own timeout (2 s), so strangers that connect and say nothing cannot
+ * hold the child up; at most 16 connections await their preface at once, and a newer one evicts
+ * the oldest.
  *
  * <p>On Linux and macOS the name is a socket file in a fresh directory only this user can enter,
  * or (Linux, {@link Options#abstractNamespace()}) an abstract socket name.

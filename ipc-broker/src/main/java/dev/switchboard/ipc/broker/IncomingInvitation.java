@@ -224,6 +224,18 @@ public final class IncomingInvitation {
 
         @Override
         public void onFrame(NodeChannel channel, FrameBody body, long[] handles) throws ProtocolException {
+            try {
+                onInvite(channel, body);
+            } catch (ProtocolException | RuntimeException e) {
+                // Once joined, the channel's close no longer comes here: fail accept() now, at once
+                // and precisely; NodeChannel then drops the channel.
+                invited.completeExceptionally(new InvitationException("malformed invitation from the parent: "
+                        + (e instanceof ProtocolException ? e.getMessage() : "could not handle a " + body.type() + " frame: " + e)));
+                throw e;
+            }
+        }
+
+        private void onInvite(NodeChannel channel, FrameBody body) throws ProtocolException {
             if (!(body instanceof FrameBody.Invite inv)) {
                 throw new ProtocolException("invitee got " + body.type() + " before INVITE");
             }
@@ -262,7 +274,9 @@ public final class IncomingInvitation {
 
         @Override
         public void onClosed(NodeChannel channel, CloseReason reason) {
-            invited.completeExceptionally(new InvitationException("channel closed: " + reason));
+            invited.completeExceptionally(new InvitationException(reason.kind() == CloseReason.Kind.PROTOCOL_ERROR
+                    ? "malformed invitation from the parent: " + reason.detail()
+                    : "channel closed: " + reason));
         }
 
         /** Chromium's children exit when their parent goes; so do ours, when asked to. */

@@ -232,6 +232,19 @@ public final class OutgoingInvitation {
 
         @Override
         public void onFrame(NodeChannel channel, FrameBody body, long[] handles) throws ProtocolException {
+            try {
+                onAccept(channel, body);
+            } catch (ProtocolException | RuntimeException e) {
+                // Once the child is registered the channel's close no longer comes here: settle the
+                // invitation now, whatever went wrong, so no pipe or accepted() waits for good.
+                // The channel is then dropped by NodeChannel and the controller.
+                fail(ProcessError.Kind.MALFORMED, "malformed input from child, disconnected: "
+                        + (e instanceof ProtocolException ? e.getMessage() : "could not handle a " + body.type() + " frame: " + e));
+                throw e;
+            }
+        }
+
+        private void onAccept(NodeChannel channel, FrameBody body) throws ProtocolException {
             if (!(body instanceof FrameBody.Accept a)) {
                 throw new ProtocolException("inviter got " + body.type() + " before ACCEPT");
             }

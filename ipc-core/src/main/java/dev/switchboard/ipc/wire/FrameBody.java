@@ -129,7 +129,8 @@ public sealed interface FrameBody {
     record NodeFrame(FrameType type, Id128 node) implements FrameBody {
         public NodeFrame {
             if (type != FrameType.REQUEST_INTRODUCTION && type != FrameType.INTRODUCE && type != FrameType.NODE_LOST
-                    && type != FrameType.ADD_CLIENT && type != FrameType.CLIENT_ADDED && type != FrameType.BROKER_CHANNEL) {
+                    && type != FrameType.ADD_CLIENT && type != FrameType.CLIENT_ADDED && type != FrameType.BROKER_CHANNEL
+                    && type != FrameType.CLIENT_HELLO) {
                 throw new IllegalArgumentException(type + " is not a node frame");
             }
         }
