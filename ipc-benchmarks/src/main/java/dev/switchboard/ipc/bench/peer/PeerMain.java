@@ -104,6 +104,8 @@ public final class PeerMain {
             case JunixsocketSeries.NAME -> new JunixsocketSeries();
             case JdkUdsSeries.NAME -> new JdkUdsSeries();
             case GrpcSeries.NAME -> new GrpcSeries();
+            case TypedSyncSeries.NAME -> new TypedSyncSeries();
+            case GrpcProtoSeries.NAME -> new GrpcProtoSeries();
             case JeromqSeries.NAME -> new JeromqSeries();
             default -> throw new IllegalArgumentException("unknown series " + name);
         };
