@@ -282,7 +282,7 @@ public final class Report {
         line("FrameCodecBenchmark: frame encode (header + payload copy into a reused buffer) and validate + decode, "
                 + "no I/O; JMH average time. TypedCodecBenchmark: a record of an `int`, a 32-character `String` and a "
                 + "`List<Long>` of 8 pickled into a fresh message body and decoded back into a new record (the "
-                + "canonical constructor runs); JMH throughput with `-prof gc`, whose `gc.alloc.rate.norm` is the "
+                + "canonical constructor runs): `encodeDecode` is the body alone, `messageEncodeDecode` the whole message as a channel sends and reads it (20-byte header, `MessageCodec`); JMH throughput with `-prof gc`, whose `gc.alloc.rate.norm` is the "
                 + "allocation per operation. Unpinned; ± is JMH's 99.9% confidence half-width.");
         line("");
         line("| benchmark | payload | score | unit | ± | allocated B/op |");
