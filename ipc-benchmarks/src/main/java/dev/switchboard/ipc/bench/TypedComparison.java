@@ -8,36 +8,25 @@ final class TypedComparison {
 
     private TypedComparison() {}
 
-    /** Typed p50 minus raw p50, in the figures' unit (µs). */
-    static Double overhead(Figure raw, Figure typed) {
-        if (!measured(raw) || !measured(typed)) {
-            return null;
-        }
-        return typed.p50() - raw.p50();
+    /**
+     * The raw pipe's median measured interleaved with the typed calls, in the same two processes
+     * (µs), or null.
+     */
+    static Double pairedRaw(Figure typed) {
+        return typed != null && typed.measured() && typed.extra().get(Figures.PAIRED_RAW_P50) instanceof Double d ? d : null;
     }
 
-    /**
-     * Typed p50 minus what the raw round trip would have cost on the typed run's floor: raw p50
-     * times (typed run's floor / raw run's floor). Both floors are the C floor runs made right
-     * before each series, so drift of the machine between the two runs cancels.
-     */
-    static Double overheadAtEqualFloors(Figure raw, Figure typed) {
-        if (!measured(raw) || !measured(typed) || raw.ratioToFloor() == null
-                || !(typed.extra().get("floor_p50") instanceof Double typedFloor)) {
-            return null;
-        }
-        return typed.p50() - raw.ratioToFloor() * typedFloor;
+    /** Typed p50 minus the interleaved raw p50, in µs: what the typed layer adds to a round trip. */
+    static Double overhead(Figure typed) {
+        Double raw = pairedRaw(typed);
+        return raw == null ? null : typed.p50() - raw;
     }
 
     /** gRPC p50 over typed p50: how many times faster the typed call is. */
     static Double speedup(Figure grpc, Figure typed) {
-        if (!measured(grpc) || !measured(typed)) {
+        if (grpc == null || !grpc.measured() || typed == null || !typed.measured()) {
             return null;
         }
         return grpc.p50() / typed.p50();
-    }
-
-    private static boolean measured(Figure f) {
-        return f != null && f.measured();
     }
 }

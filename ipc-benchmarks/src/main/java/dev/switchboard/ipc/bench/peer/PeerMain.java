@@ -69,6 +69,7 @@ public final class PeerMain {
             ResultFile r = switch (series) {
                 case SwitchboardSetup.NAME -> SwitchboardSetup.measure(w, dir);
                 case ScaleBroker.NAME -> ScaleBroker.measure(w, dir);
+                case TypedSyncSeries.NAME -> TypedSyncSeries.measure(w);
                 default -> {
                     try (Link link = series(series).open(w, dir)) {
                         yield ParentLoops.run(link, w);
