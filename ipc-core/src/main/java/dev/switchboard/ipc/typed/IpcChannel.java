@@ -573,6 +573,27 @@ public final class IpcChannel implements AutoCloseable {
         synchronized (lock) {
             dispatchThread = Thread.currentThread();
         }
+        boolean finished = false;
+        try {
+            drainItems();
+            finished = true;
+        } finally {
+            if (!finished) {
+                // an Error escaped a callback: hand the rest of the queue to a fresh task
+                boolean again;
+                synchronized (lock) {
+                    dispatchThread = null;
+                    again = !queue.isEmpty();
+                    dispatching = again;
+                }
+                if (again) {
+                    schedule();
+                }
+            }
+        }
+    }
+
+    private void drainItems() {
         while (true) {
             Object item;
             synchronized (lock) {
