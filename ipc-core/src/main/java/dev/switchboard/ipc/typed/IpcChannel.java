@@ -261,9 +261,8 @@ public final class IpcChannel implements AutoCloseable {
                     throw new SyncTimeoutException(t.typeId, t.name + ": no reply within " + timeout.toMillis() + " ms");
                 }
                 LockSupport.parkNanos(this, left);
-                if (Thread.interrupted() && !p.isDone()) {
+                if (Thread.currentThread().isInterrupted() && !p.isDone()) {
                     abandon(id);
-                    Thread.currentThread().interrupt();
                     throw new InterruptedCallException(t.typeId, t.name + ": interrupted while waiting for the reply");
                 }
             }

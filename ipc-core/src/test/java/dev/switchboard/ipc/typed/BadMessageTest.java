@@ -110,6 +110,23 @@ class BadMessageTest {
     }
 
     @Test
+    void everyTruncationOfAValidMessageIsOneReport() throws Exception {
+        byte[] valid = MessageCodec.encodeRequest(Channels.TYPES, MessageRouter.CONTROL,
+                new HistogramData("startup", List.of(1L, 2L, 3L)), 0, 0).bytes();
+        try (IpcChannel c = channel()) {
+            for (int len = 0; len < valid.length; len++) {
+                raw.write(Message.of(java.util.Arrays.copyOf(valid, len)));
+            }
+            for (int len = 0; len < valid.length; len++) {
+                BadMessage r = nextReport();
+                assertTrue(r.kind() == BadMessage.Kind.MALFORMED, r.toString());
+            }
+            assertStillWorks(7);
+            assertTrue(reports.isEmpty(), "one report per bad message: " + reports);
+        }
+    }
+
+    @Test
     void handlesOfAMalformedMessageAreClosed() throws Exception {
         int handles = Channels.TYPES.typeIdOf(TestMessages.EverythingMsg.Handles.class);
         try (IpcChannel c = channel()) {

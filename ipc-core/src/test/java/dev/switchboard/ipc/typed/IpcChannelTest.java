@@ -343,6 +343,51 @@ class IpcChannelTest {
     }
 
     @Test
+    void aPipeEndInAFieldMovesToThePeerAndStillWorks() throws Exception {
+        BlockingQueue<TestMessages.ChildProcessMsg.TakePipe> got = new LinkedBlockingQueue<>();
+        try (Channels c = new Channels(new Channels.Reports(), MessageMap.builder().on(TestMessages.ChildProcessMsg.TakePipe.class, got::add).build())) {
+            dev.switchboard.ipc.MessagePipe.Pair inner = dev.switchboard.ipc.MessagePipe.create();
+            c.a.send(new TestMessages.ChildProcessMsg.TakePipe(inner.end1()));
+            dev.switchboard.ipc.MessagePipe moved = take(got).pipe();
+            inner.end0().write(dev.switchboard.ipc.Message.of(new byte[] {42}));
+            try (dev.switchboard.ipc.Message m = moved.read(LONG)) {
+                assertEquals(42, m.bytes()[0]);
+            }
+            moved.close();
+            inner.end0().close();
+        }
+    }
+
+    @Test
+    void anInterruptedCallerFailsAndKeepsItsInterruptFlag() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        IpcListener b = MessageMap.builder().onSync(Ping.class, p -> {
+            await(release);
+            return 1;
+        }).build();
+        try (Channels c = new Channels(new Channels.Reports(), b)) {
+            BlockingQueue<Object> outcome = new LinkedBlockingQueue<>();
+            Thread caller = new Thread(() -> {
+                try {
+                    c.a.sendSync(new Ping(0, "i"), LONG);
+                    outcome.add("returned");
+                } catch (RuntimeException e) {
+                    outcome.add(e);
+                    outcome.add(Thread.currentThread().isInterrupted());
+                }
+            });
+            caller.start();
+            while (caller.getState() != Thread.State.TIMED_WAITING) {
+                Thread.onSpinWait();
+            }
+            caller.interrupt();
+            assertInstanceOf(InterruptedCallException.class, take(outcome));
+            assertEquals(Boolean.TRUE, take(outcome));
+            release.countDown();
+        }
+    }
+
+    @Test
     void sendRefusesUndeclaredAndMisusedMessages() throws Exception {
         try (Channels c = new Channels(new Channels.Reports(), new Channels.Reports())) {
             record Stray(int x) {}
