@@ -388,6 +388,62 @@ class IpcChannelTest {
     }
 
     @Test
+    void manyThreadsCallingAtOnceEachGetTheirOwnReply() throws Exception {
+        IpcListener b = MessageMap.builder().onSync(Ping.class, p -> p.depth() * 2).build();
+        try (Channels c = new Channels(new Channels.Reports(), b)) {
+            List<Thread> threads = new ArrayList<>();
+            List<Throwable> errors = new CopyOnWriteArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int base = t * 1000;
+                Thread th = new Thread(() -> {
+                    try {
+                        for (int i = 0; i < 300; i++) {
+                            int got = c.a.sendSync(new Ping(base + i, "t"), LONG);
+                            assertEquals((base + i) * 2, got);
+                            c.a.send(new Seq(i)); // one-way sends interleave with the calls
+                        }
+                    } catch (Throwable e) {
+                        errors.add(e);
+                    }
+                });
+                threads.add(th);
+                th.start();
+            }
+            for (Thread th : threads) {
+                th.join(TimeUnit.MINUTES.toMillis(2));
+            }
+            assertEquals(List.of(), errors);
+        }
+    }
+
+    @Test
+    void closingTheChannelFailsAPendingCall() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        IpcListener b = MessageMap.builder().onSync(Ping.class, p -> {
+            entered.countDown();
+            await(release);
+            return 1;
+        }).build();
+        try (Channels c = new Channels(new Channels.Reports(), b)) {
+            BlockingQueue<Object> outcome = new LinkedBlockingQueue<>();
+            Thread caller = new Thread(() -> {
+                try {
+                    outcome.add(c.a.sendSync(new Ping(0, "c"), Duration.ofMinutes(5)));
+                } catch (RuntimeException e) {
+                    outcome.add(e);
+                }
+            });
+            caller.start();
+            assertTrue(entered.await(30, TimeUnit.SECONDS));
+            c.a.close();
+            assertInstanceOf(PeerClosedCallException.class, take(outcome));
+            assertTrue(c.a.isClosed());
+            release.countDown();
+        }
+    }
+
+    @Test
     void sendRefusesUndeclaredAndMisusedMessages() throws Exception {
         try (Channels c = new Channels(new Channels.Reports(), new Channels.Reports())) {
             record Stray(int x) {}
