@@ -74,6 +74,8 @@ public final class IpcChannel implements AutoCloseable {
     private final Object outLock = new Object();
     private final ArrayDeque<Message> outbox = new ArrayDeque<>();
     private boolean outboxDraining;
+    /** Closed while deferred sends were queued: the pipe closes once they are written. */
+    private boolean closeAfterOutbox;
 
     private volatile boolean closed;
     private volatile String endReason;
@@ -380,12 +382,19 @@ public final class IpcChannel implements AutoCloseable {
     private void drainOutbox() {
         while (true) {
             Message m;
+            boolean closeNow = false;
             synchronized (outLock) {
                 m = outbox.poll();
                 if (m == null) {
                     outboxDraining = false;
-                    return;
+                    closeNow = closeAfterOutbox;
                 }
+            }
+            if (m == null) {
+                if (closeNow) {
+                    pipe.close();
+                }
+                return;
             }
             try {
                 pipe.write(m);
@@ -658,7 +667,15 @@ public final class IpcChannel implements AutoCloseable {
                 log.warn("filter {} threw in onFilterRemoved", f, e);
             }
         }
-        pipe.close();
+        boolean later;
+        synchronized (outLock) {
+            // replies a filter made just before are still sent, then the pipe closes
+            later = outboxDraining;
+            closeAfterOutbox = later;
+        }
+        if (!later) {
+            pipe.close();
+        }
         List<IncomingMessage> dropped = new ArrayList<>();
         synchronized (lock) {
             for (Object o : queue) {
