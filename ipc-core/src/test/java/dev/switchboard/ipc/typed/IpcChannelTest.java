@@ -444,6 +444,18 @@ class IpcChannelTest {
     }
 
     @Test
+    void aReplyAFilterSendsJustBeforeClosingStillArrives() throws Exception {
+        try (Channels c = new Channels(new Channels.Reports(), new Channels.Reports())) {
+            c.b.addFilter(m -> {
+                m.reply(new Cookies("last words"));
+                c.b.close();
+                return true;
+            });
+            assertEquals(new Cookies("last words"), c.a.sendSync(new GetCookies(URI.create("a:b")), LONG));
+        }
+    }
+
+    @Test
     void sendRefusesUndeclaredAndMisusedMessages() throws Exception {
         try (Channels c = new Channels(new Channels.Reports(), new Channels.Reports())) {
             record Stray(int x) {}
