@@ -456,6 +456,35 @@ class IpcChannelTest {
     }
 
     @Test
+    void aReplyCarriesHandlesAndALateOneHasThemClosed() throws Exception {
+        BlockingQueue<Long> made = new LinkedBlockingQueue<>();
+        CountDownLatch slow = new CountDownLatch(1);
+        IpcListener b = MessageMap.builder().onSync(TestMessages.ChildProcessMsg.OpenFor.class, o -> {
+            PlatformHandle h = LedgerTransport.newHandle();
+            made.add(h.value());
+            if (o.path().equals("slow")) {
+                await(slow);
+            }
+            return new TestMessages.FileReply(o.path(), h);
+        }).build();
+        try (Channels c = new Channels(new Channels.Reports(), b)) {
+            TestMessages.FileReply r = c.a.sendSync(new TestMessages.ChildProcessMsg.OpenFor("fast"), LONG);
+            long fast = take(made);
+            assertEquals(fast, r.file().value());
+            assertTrue(LedgerTransport.isOpen(fast));
+            r.file().close();
+            assertThrows(SyncTimeoutException.class,
+                    () -> c.a.sendSync(new TestMessages.ChildProcessMsg.OpenFor("slow"), Duration.ofMillis(50)));
+            long late = take(made);
+            slow.countDown();
+            // the late reply's handle is closed by the channel once it arrives
+            TestMessages.FileReply after = c.a.sendSync(new TestMessages.ChildProcessMsg.OpenFor("after"), LONG);
+            after.file().close();
+            assertFalse(LedgerTransport.isOpen(late), "the late reply's handle leaked");
+        }
+    }
+
+    @Test
     void sendRefusesUndeclaredAndMisusedMessages() throws Exception {
         try (Channels c = new Channels(new Channels.Reports(), new Channels.Reports())) {
             record Stray(int x) {}
