@@ -250,14 +250,15 @@ public final class IpcChannel implements AutoCloseable {
             } catch (PipeClosedException e) {
                 throw new PeerClosedCallException(t.typeId, t.name + ": the peer is gone");
             }
-            long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+            long start = System.nanoTime();
+            long budget = waitNanos(timeout);
             while (!p.isDone()) {
                 IncomingMessage nestedCall = nested ? p.reentrant.poll() : null;
                 if (nestedCall != null) {
                     dispatch(nestedCall);
                     continue;
                 }
-                long left = deadline - System.nanoTime();
+                long left = budget - (System.nanoTime() - start); // no overflow, even for a huge timeout
                 if (left <= 0) {
                     abandon(id);
                     throw new SyncTimeoutException(t.typeId, t.name + ": no reply within " + timeout.toMillis() + " ms");
@@ -281,6 +282,17 @@ public final class IpcChannel implements AutoCloseable {
             throw new ErrorReplyException(t.typeId, t.name + " failed in the peer: " + p.errorReason(), p.errorReason());
         }
         return p.value();
+    }
+
+    private static long waitNanos(Duration timeout) {
+        if (timeout.isNegative()) {
+            return 0;
+        }
+        try {
+            return timeout.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     private void abandon(long id) {

@@ -51,6 +51,9 @@ class IpcChannelTest {
         try (Channels c = new Channels(new Channels.Reports(), b)) {
             Cookies got = c.a.sendSync(new GetCookies(URI.create("https://example.org/x")), LONG);
             assertEquals(new Cookies("for example.org"), got);
+            // a timeout too large for nanoseconds means "no timeout", not an overflow
+            Cookies forever = c.a.sendSync(new GetCookies(URI.create("https://example.com/")), Duration.ofSeconds(Long.MAX_VALUE));
+            assertEquals(new Cookies("for example.com"), forever);
         }
     }
 
