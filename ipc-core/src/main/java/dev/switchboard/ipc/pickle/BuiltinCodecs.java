@@ -17,18 +17,160 @@ final class BuiltinCodecs {
 
     private BuiltinCodecs() {}
 
-    static final ParamCodec<Boolean> BOOL = of(Pickle::writeBool, PickleReader::readBool, 4);
-    static final ParamCodec<Byte> BYTE = of(Pickle::writeByte, PickleReader::readByte, 4);
-    static final ParamCodec<Short> SHORT = of(Pickle::writeShort, PickleReader::readShort, 4);
-    static final ParamCodec<Character> CHAR = of(Pickle::writeChar, PickleReader::readChar, 4);
-    static final ParamCodec<Integer> INT = of(Pickle::writeInt, PickleReader::readInt, 4);
-    static final ParamCodec<Long> LONG = of(Pickle::writeLong, PickleReader::readLong, 8);
-    static final ParamCodec<Float> FLOAT = of(Pickle::writeFloat, PickleReader::readFloat, 4);
-    static final ParamCodec<Double> DOUBLE = of(Pickle::writeDouble, PickleReader::readDouble, 8);
-    static final ParamCodec<String> STRING = of(Pickle::writeString, PickleReader::readString, 4);
-    static final ParamCodec<byte[]> BYTES = of(Pickle::writeBytes, PickleReader::readBytes, 4);
-    static final ParamCodec<PlatformHandle> HANDLE = of(Pickle::writeHandle, PickleReader::readHandle, 4);
-    static final ParamCodec<MessagePipe> PIPE = of(Pickle::writePipe, PickleReader::readPipe, 4);
+    // one class per codec (not a shared wrapper around lambdas), so that calls stay cheap to dispatch
+    static final ParamCodec<Boolean> BOOL = new ParamCodec<>() {
+        @Override
+        public void write(Pickle p, Boolean v) {
+            p.writeBool(v);
+        }
+
+        @Override
+        public Boolean read(PickleReader r) {
+            return r.readBool();
+        }
+    };
+
+    static final ParamCodec<Byte> BYTE = new ParamCodec<>() {
+        @Override
+        public void write(Pickle p, Byte v) {
+            p.writeByte(v);
+        }
+
+        @Override
+        public Byte read(PickleReader r) {
+            return r.readByte();
+        }
+    };
+
+    static final ParamCodec<Short> SHORT = new ParamCodec<>() {
+        @Override
+        public void write(Pickle p, Short v) {
+            p.writeShort(v);
+        }
+
+        @Override
+        public Short read(PickleReader r) {
+            return r.readShort();
+        }
+    };
+
+    static final ParamCodec<Character> CHAR = new ParamCodec<>() {
+        @Override
+        public void write(Pickle p, Character v) {
+            p.writeChar(v);
+        }
+
+        @Override
+        public Character read(PickleReader r) {
+            return r.readChar();
+        }
+    };
+
+    static final ParamCodec<Integer> INT = new ParamCodec<>() {
+        @Override
+        public void write(Pickle p, Integer v) {
+            p.writeInt(v);
+        }
+
+        @Override
+        public Integer read(PickleReader r) {
+            return r.readInt();
+        }
+    };
+
+    static final ParamCodec<Long> LONG = new ParamCodec<>() {
+        @Override
+        public void write(Pickle p, Long v) {
+            p.writeLong(v);
+        }
+
+        @Override
+        public Long read(PickleReader r) {
+            return r.readLong();
+        }
+
+        @Override
+        public int minWireSize() {
+            return 8;
+        }
+    };
+
+    static final ParamCodec<Float> FLOAT = new ParamCodec<>() {
+        @Override
+        public void write(Pickle p, Float v) {
+            p.writeFloat(v);
+        }
+
+        @Override
+        public Float read(PickleReader r) {
+            return r.readFloat();
+        }
+    };
+
+    static final ParamCodec<Double> DOUBLE = new ParamCodec<>() {
+        @Override
+        public void write(Pickle p, Double v) {
+            p.writeDouble(v);
+        }
+
+        @Override
+        public Double read(PickleReader r) {
+            return r.readDouble();
+        }
+
+        @Override
+        public int minWireSize() {
+            return 8;
+        }
+    };
+
+    static final ParamCodec<String> STRING = new ParamCodec<>() {
+        @Override
+        public void write(Pickle p, String v) {
+            p.writeString(v);
+        }
+
+        @Override
+        public String read(PickleReader r) {
+            return r.readString();
+        }
+    };
+
+    static final ParamCodec<byte[]> BYTES = new ParamCodec<>() {
+        @Override
+        public void write(Pickle p, byte[] v) {
+            p.writeBytes(v);
+        }
+
+        @Override
+        public byte[] read(PickleReader r) {
+            return r.readBytes();
+        }
+    };
+
+    static final ParamCodec<PlatformHandle> HANDLE = new ParamCodec<>() {
+        @Override
+        public void write(Pickle p, PlatformHandle v) {
+            p.writeHandle(v);
+        }
+
+        @Override
+        public PlatformHandle read(PickleReader r) {
+            return r.readHandle();
+        }
+    };
+
+    static final ParamCodec<MessagePipe> PIPE = new ParamCodec<>() {
+        @Override
+        public void write(Pickle p, MessagePipe v) {
+            p.writePipe(v);
+        }
+
+        @Override
+        public MessagePipe read(PickleReader r) {
+            return r.readPipe();
+        }
+    };
 
     /** Two int64: most then least significant bits. */
     static final ParamCodec<UUID> UUID_CODEC = new ParamCodec<>() {
@@ -147,32 +289,5 @@ final class BuiltinCodecs {
         m.put(PlatformHandle.class, HANDLE);
         m.put(MessagePipe.class, PIPE);
         return m;
-    }
-
-    interface Writer<T> {
-        void write(Pickle p, T v);
-    }
-
-    interface Reader<T> {
-        T read(PickleReader r);
-    }
-
-    private static <T> ParamCodec<T> of(Writer<T> w, Reader<T> rd, int min) {
-        return new ParamCodec<>() {
-            @Override
-            public void write(Pickle p, T v) {
-                w.write(p, v);
-            }
-
-            @Override
-            public T read(PickleReader r) {
-                return rd.read(r);
-            }
-
-            @Override
-            public int minWireSize() {
-                return min;
-            }
-        };
     }
 }

@@ -46,7 +46,13 @@ final class ContainerCodecs {
         public List<E> read(PickleReader r) {
             r.enter();
             int n = r.readCount(element.minWireSize());
-            List<E> out = new ArrayList<>();
+            if (n == 0) {
+                r.exit();
+                return Collections.emptyList();
+            }
+            // a fixed first capacity (ArrayList's own default, allocated now rather than on the
+            // first add), never one taken from the count
+            List<E> out = new ArrayList<>(10);
             for (int i = 0; i < n; i++) {
                 out.add(element.read(r));
             }

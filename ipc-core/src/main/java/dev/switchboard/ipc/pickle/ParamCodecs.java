@@ -31,6 +31,8 @@ public final class ParamCodecs {
     private final MethodHandles.Lookup lookup;
     private final Map<Class<?>, ParamCodec<?>> builtins = BuiltinCodecs.byClass();
     private final Map<Type, ParamCodec<?>> cache = new ConcurrentHashMap<>();
+    /** Codecs made by the resolution in progress (guarded by this), published together at its end. */
+    private Map<Type, ParamCodec<?>> building;
 
     private ParamCodecs(Map<Class<?>, ParamCodec<?>> user, MethodHandles.Lookup lookup) {
         this.user = user;
@@ -65,9 +67,24 @@ public final class ParamCodecs {
             return c;
         }
         synchronized (this) {
-            // one resolution at a time, so that a recursive record finds its own (unfinished) codec
             c = cache.get(type);
-            return c != null ? c : resolve(type);
+            if (c != null) {
+                return c;
+            }
+            if (building != null) {
+                // nested in a resolution on this thread: a recursive record finds its unfinished codec here
+                c = building.get(type);
+                return c != null ? c : resolve(type);
+            }
+            // a top-level resolution: codecs become visible to other threads only once complete
+            building = new HashMap<>();
+            try {
+                c = resolve(type);
+                cache.putAll(building);
+                return c;
+            } finally {
+                building = null;
+            }
         }
     }
 
@@ -83,13 +100,8 @@ public final class ParamCodecs {
             }
             if (c == null && cls.isRecord()) {
                 RecordCodec<?> rc = new RecordCodec<>(cls, lookup);
-                cache.put(type, rc); // visible to its own components before they resolve
-                try {
-                    rc.resolve(this);
-                } catch (RuntimeException e) {
-                    cache.remove(type);
-                    throw e;
-                }
+                building.put(type, rc); // visible to its own components before they resolve
+                rc.resolve(this);
                 return rc;
             }
             if (c == null) {
@@ -97,7 +109,7 @@ public final class ParamCodecs {
                         + " (supported: primitives, boxes, String, byte[], enums, records, List, Set, Map, Optional,"
                         + " UUID, Instant, Duration, URI, PlatformHandle, MessagePipe, and codecs added to ParamCodecs)");
             }
-            cache.put(type, c);
+            building.put(type, c);
             return c;
         }
         if (type instanceof ParameterizedType pt && pt.getRawType() instanceof Class<?> raw) {
@@ -115,7 +127,7 @@ public final class ParamCodecs {
                 throw new IllegalArgumentException("no codec for " + type.getTypeName()
                         + " (generic types supported: List, Set, Map, Optional)");
             }
-            cache.put(type, c);
+            building.put(type, c);
             return c;
         }
         throw new IllegalArgumentException("no codec for " + type.getTypeName()

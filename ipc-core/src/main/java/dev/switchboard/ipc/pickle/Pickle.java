@@ -84,8 +84,7 @@ public final class Pickle {
 
     public Pickle writeLong(long v) {
         ensure(8);
-        putInt(buf, size, (int) v);
-        putInt(buf, size + 4, (int) (v >>> 32));
+        LONG_LE.set(buf, size, v);
         size += 8;
         return this;
     }
@@ -213,9 +212,12 @@ public final class Pickle {
     }
 
     static void putInt(byte[] b, int at, int v) {
-        b[at] = (byte) v;
-        b[at + 1] = (byte) (v >>> 8);
-        b[at + 2] = (byte) (v >>> 16);
-        b[at + 3] = (byte) (v >>> 24);
+        INT_LE.set(b, at, v);
     }
+
+    /** Little-endian int access to a byte array in one bounds-checked operation. */
+    static final java.lang.invoke.VarHandle INT_LE =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    static final java.lang.invoke.VarHandle LONG_LE =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 }

@@ -92,7 +92,7 @@ public final class PickleReader {
 
     public long readLong() {
         need(8, "int64");
-        long v = (getInt(data, pos) & 0xFFFF_FFFFL) | ((long) getInt(data, pos + 4) << 32);
+        long v = (long) Pickle.LONG_LE.get(data, pos);
         pos += 8;
         return v;
     }
@@ -274,6 +274,6 @@ public final class PickleReader {
     }
 
     static int getInt(byte[] b, int at) {
-        return (b[at] & 0xFF) | (b[at + 1] & 0xFF) << 8 | (b[at + 2] & 0xFF) << 16 | (b[at + 3] & 0xFF) << 24;
+        return (int) Pickle.INT_LE.get(b, at);
     }
 }

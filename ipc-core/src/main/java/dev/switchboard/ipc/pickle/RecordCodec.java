@@ -22,7 +22,6 @@ final class RecordCodec<R> implements ParamCodec<R> {
 
     private final Class<R> type;
     private final String[] names;
-    private final boolean[] primitive;
     private final MethodHandle[] getters;
     private final MethodHandle constructor;
     private ParamCodec<Object>[] components;
@@ -32,13 +31,11 @@ final class RecordCodec<R> implements ParamCodec<R> {
         this.type = type;
         RecordComponent[] rc = type.getRecordComponents();
         names = new String[rc.length];
-        primitive = new boolean[rc.length];
         getters = new MethodHandle[rc.length];
         Class<?>[] ctorTypes = new Class<?>[rc.length];
         try {
             for (int i = 0; i < rc.length; i++) {
                 names[i] = rc[i].getName();
-                primitive[i] = rc[i].getType().isPrimitive();
                 ctorTypes[i] = rc[i].getType();
                 Method m = rc[i].getAccessor();
                 getters[i] = unreflect(lookup, m).asType(GETTER);
@@ -127,6 +124,8 @@ final class RecordCodec<R> implements ParamCodec<R> {
     private R construct(PickleReader r, Object[] args) {
         try {
             return type.cast((Object) constructor.invokeExact(args));
+        } catch (VirtualMachineError e) {
+            throw e;
         } catch (Throwable t) {
             throw r.fail(Reason.INVALID_VALUE, "record " + type.getSimpleName() + " refused the values: " + t);
         }

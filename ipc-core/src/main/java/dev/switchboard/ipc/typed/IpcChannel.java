@@ -74,6 +74,8 @@ public final class IpcChannel implements AutoCloseable {
     private final Object outLock = new Object();
     private final ArrayDeque<Message> outbox = new ArrayDeque<>();
     private boolean outboxDraining;
+    /** Closed while deferred sends were queued: the pipe closes once they are written. */
+    private boolean closeAfterOutbox;
 
     private volatile boolean closed;
     private volatile String endReason;
@@ -248,22 +250,22 @@ public final class IpcChannel implements AutoCloseable {
             } catch (PipeClosedException e) {
                 throw new PeerClosedCallException(t.typeId, t.name + ": the peer is gone");
             }
-            long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+            long start = System.nanoTime();
+            long budget = waitNanos(timeout);
             while (!p.isDone()) {
                 IncomingMessage nestedCall = nested ? p.reentrant.poll() : null;
                 if (nestedCall != null) {
                     dispatch(nestedCall);
                     continue;
                 }
-                long left = deadline - System.nanoTime();
+                long left = budget - (System.nanoTime() - start); // no overflow, even for a huge timeout
                 if (left <= 0) {
                     abandon(id);
                     throw new SyncTimeoutException(t.typeId, t.name + ": no reply within " + timeout.toMillis() + " ms");
                 }
                 LockSupport.parkNanos(this, left);
-                if (Thread.interrupted() && !p.isDone()) {
+                if (Thread.currentThread().isInterrupted() && !p.isDone()) {
                     abandon(id);
-                    Thread.currentThread().interrupt();
                     throw new InterruptedCallException(t.typeId, t.name + ": interrupted while waiting for the reply");
                 }
             }
@@ -280,6 +282,17 @@ public final class IpcChannel implements AutoCloseable {
             throw new ErrorReplyException(t.typeId, t.name + " failed in the peer: " + p.errorReason(), p.errorReason());
         }
         return p.value();
+    }
+
+    private static long waitNanos(Duration timeout) {
+        if (timeout.isNegative()) {
+            return 0;
+        }
+        try {
+            return timeout.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     private void abandon(long id) {
@@ -381,12 +394,19 @@ public final class IpcChannel implements AutoCloseable {
     private void drainOutbox() {
         while (true) {
             Message m;
+            boolean closeNow = false;
             synchronized (outLock) {
                 m = outbox.poll();
                 if (m == null) {
                     outboxDraining = false;
-                    return;
+                    closeNow = closeAfterOutbox;
                 }
+            }
+            if (m == null) {
+                if (closeNow) {
+                    pipe.close();
+                }
+                return;
             }
             try {
                 pipe.write(m);
@@ -573,6 +593,27 @@ public final class IpcChannel implements AutoCloseable {
         synchronized (lock) {
             dispatchThread = Thread.currentThread();
         }
+        boolean finished = false;
+        try {
+            drainItems();
+            finished = true;
+        } finally {
+            if (!finished) {
+                // an Error escaped a callback: hand the rest of the queue to a fresh task
+                boolean again;
+                synchronized (lock) {
+                    dispatchThread = null;
+                    again = !queue.isEmpty();
+                    dispatching = again;
+                }
+                if (again) {
+                    schedule();
+                }
+            }
+        }
+    }
+
+    private void drainItems() {
         while (true) {
             Object item;
             synchronized (lock) {
@@ -638,7 +679,15 @@ public final class IpcChannel implements AutoCloseable {
                 log.warn("filter {} threw in onFilterRemoved", f, e);
             }
         }
-        pipe.close();
+        boolean later;
+        synchronized (outLock) {
+            // replies a filter made just before are still sent, then the pipe closes
+            later = outboxDraining;
+            closeAfterOutbox = later;
+        }
+        if (!later) {
+            pipe.close();
+        }
         List<IncomingMessage> dropped = new ArrayList<>();
         synchronized (lock) {
             for (Object o : queue) {

@@ -52,7 +52,8 @@ public final class MessageCodec {
         String r = reason.length() > MAX_ERROR_REASON ? reason.substring(0, MAX_ERROR_REASON) : reason;
         Pickle p = PICKLES.get().reset();
         new MessageHeader(routingId, typeId, MessageHeader.REPLY | MessageHeader.REPLY_ERROR, requestId).writeTo(p);
-        p.writeString(r.replace('\uFFFD', '?'));
+        // through UTF-8 and back: an unpaired surrogate becomes '?' instead of failing the reply
+        p.writeString(new String(r.getBytes(java.nio.charset.StandardCharsets.UTF_8), java.nio.charset.StandardCharsets.UTF_8));
         return Message.of(p.toByteArray());
     }
 

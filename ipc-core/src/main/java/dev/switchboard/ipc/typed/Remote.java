@@ -5,6 +5,8 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -24,6 +26,10 @@ public final class Remote<T> implements AutoCloseable {
     /** How long a {@link Sync} method waits when no timeout was given. */
     public static final Duration DEFAULT_SYNC_TIMEOUT = Duration.ofSeconds(30);
 
+    private static final int ONE_WAY = 0;
+    private static final int ASYNC = 1;
+    private static final int SYNC = 2;
+
     private final IpcChannel channel;
     private final boolean ownsChannel;
     private final T proxy;
@@ -32,27 +38,34 @@ public final class Remote<T> implements AutoCloseable {
         this.channel = channel;
         this.ownsChannel = ownsChannel;
         MessageTypes types = channel.types();
+        // how each method is sent, decided once rather than on every call
+        Map<Method, Integer> kinds = new HashMap<>();
         for (Method m : iface.getMethods()) {
             if (java.lang.reflect.Modifier.isAbstract(m.getModifiers())) {
                 types.forMethod(m); // every method must be declared in the channel's types
+                kinds.put(m, m.isAnnotationPresent(Sync.class) ? SYNC : m.getReturnType() == CompletableFuture.class ? ASYNC : ONE_WAY);
             }
         }
+        Map<Method, Integer> table = Map.copyOf(kinds);
+        Object[] noArgs = new Object[0];
         InvocationHandler h = (self, method, args) -> {
-            if (method.getDeclaringClass() == Object.class) {
-                return objectMethod(self, method, args);
-            }
-            if (method.isDefault()) {
+            Integer kind = table.get(method);
+            if (kind == null) {
+                if (method.getDeclaringClass() == Object.class) {
+                    return objectMethod(self, method, args);
+                }
                 return InvocationHandler.invokeDefault(self, method, args);
             }
-            MethodCall call = new MethodCall(method, args == null ? new Object[0] : args);
-            if (method.isAnnotationPresent(Sync.class)) {
-                return channel.sendSync(routingId, call, syncTimeout);
+            MethodCall call = new MethodCall(method, args == null ? noArgs : args);
+            switch (kind) {
+                case SYNC:
+                    return channel.sendSync(routingId, call, syncTimeout);
+                case ASYNC:
+                    return channel.call(routingId, call);
+                default:
+                    channel.send(routingId, call);
+                    return null;
             }
-            if (method.getReturnType() == CompletableFuture.class) {
-                return channel.call(routingId, call);
-            }
-            channel.send(routingId, call);
-            return null;
         };
         this.proxy = iface.cast(Proxy.newProxyInstance(iface.getClassLoader(), new Class<?>[] {iface}, h));
     }

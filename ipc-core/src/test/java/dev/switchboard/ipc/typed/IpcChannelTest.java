@@ -51,6 +51,9 @@ class IpcChannelTest {
         try (Channels c = new Channels(new Channels.Reports(), b)) {
             Cookies got = c.a.sendSync(new GetCookies(URI.create("https://example.org/x")), LONG);
             assertEquals(new Cookies("for example.org"), got);
+            // a timeout too large for nanoseconds means "no timeout", not an overflow
+            Cookies forever = c.a.sendSync(new GetCookies(URI.create("https://example.com/")), Duration.ofSeconds(Long.MAX_VALUE));
+            assertEquals(new Cookies("for example.com"), forever);
         }
     }
 
@@ -339,6 +342,148 @@ class IpcChannelTest {
             c.a.send(new OpenFile("keep", LedgerTransport.newHandle()));
             take(got).file().close();
             assertFalse(LedgerTransport.isOpen(v2), "a message nobody handled had its handle closed");
+        }
+    }
+
+    @Test
+    void aPipeEndInAFieldMovesToThePeerAndStillWorks() throws Exception {
+        BlockingQueue<TestMessages.ChildProcessMsg.TakePipe> got = new LinkedBlockingQueue<>();
+        try (Channels c = new Channels(new Channels.Reports(), MessageMap.builder().on(TestMessages.ChildProcessMsg.TakePipe.class, got::add).build())) {
+            dev.switchboard.ipc.MessagePipe.Pair inner = dev.switchboard.ipc.MessagePipe.create();
+            c.a.send(new TestMessages.ChildProcessMsg.TakePipe(inner.end1()));
+            dev.switchboard.ipc.MessagePipe moved = take(got).pipe();
+            inner.end0().write(dev.switchboard.ipc.Message.of(new byte[] {42}));
+            try (dev.switchboard.ipc.Message m = moved.read(LONG)) {
+                assertEquals(42, m.bytes()[0]);
+            }
+            moved.close();
+            inner.end0().close();
+        }
+    }
+
+    @Test
+    void anInterruptedCallerFailsAndKeepsItsInterruptFlag() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        IpcListener b = MessageMap.builder().onSync(Ping.class, p -> {
+            await(release);
+            return 1;
+        }).build();
+        try (Channels c = new Channels(new Channels.Reports(), b)) {
+            BlockingQueue<Object> outcome = new LinkedBlockingQueue<>();
+            Thread caller = new Thread(() -> {
+                try {
+                    c.a.sendSync(new Ping(0, "i"), LONG);
+                    outcome.add("returned");
+                } catch (RuntimeException e) {
+                    outcome.add(e);
+                    outcome.add(Thread.currentThread().isInterrupted());
+                }
+            });
+            caller.start();
+            while (caller.getState() != Thread.State.TIMED_WAITING) {
+                Thread.onSpinWait();
+            }
+            caller.interrupt();
+            assertInstanceOf(InterruptedCallException.class, take(outcome));
+            assertEquals(Boolean.TRUE, take(outcome));
+            release.countDown();
+        }
+    }
+
+    @Test
+    void manyThreadsCallingAtOnceEachGetTheirOwnReply() throws Exception {
+        IpcListener b = MessageMap.builder().onSync(Ping.class, p -> p.depth() * 2).build();
+        try (Channels c = new Channels(new Channels.Reports(), b)) {
+            List<Thread> threads = new ArrayList<>();
+            List<Throwable> errors = new CopyOnWriteArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int base = t * 1000;
+                Thread th = new Thread(() -> {
+                    try {
+                        for (int i = 0; i < 300; i++) {
+                            int got = c.a.sendSync(new Ping(base + i, "t"), LONG);
+                            assertEquals((base + i) * 2, got);
+                            c.a.send(new Seq(i)); // one-way sends interleave with the calls
+                        }
+                    } catch (Throwable e) {
+                        errors.add(e);
+                    }
+                });
+                threads.add(th);
+                th.start();
+            }
+            for (Thread th : threads) {
+                th.join(TimeUnit.MINUTES.toMillis(2));
+            }
+            assertEquals(List.of(), errors);
+        }
+    }
+
+    @Test
+    void closingTheChannelFailsAPendingCall() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        IpcListener b = MessageMap.builder().onSync(Ping.class, p -> {
+            entered.countDown();
+            await(release);
+            return 1;
+        }).build();
+        try (Channels c = new Channels(new Channels.Reports(), b)) {
+            BlockingQueue<Object> outcome = new LinkedBlockingQueue<>();
+            Thread caller = new Thread(() -> {
+                try {
+                    outcome.add(c.a.sendSync(new Ping(0, "c"), Duration.ofMinutes(5)));
+                } catch (RuntimeException e) {
+                    outcome.add(e);
+                }
+            });
+            caller.start();
+            assertTrue(entered.await(30, TimeUnit.SECONDS));
+            c.a.close();
+            assertInstanceOf(PeerClosedCallException.class, take(outcome));
+            assertTrue(c.a.isClosed());
+            release.countDown();
+        }
+    }
+
+    @Test
+    void aReplyAFilterSendsJustBeforeClosingStillArrives() throws Exception {
+        try (Channels c = new Channels(new Channels.Reports(), new Channels.Reports())) {
+            c.b.addFilter(m -> {
+                m.reply(new Cookies("last words"));
+                c.b.close();
+                return true;
+            });
+            assertEquals(new Cookies("last words"), c.a.sendSync(new GetCookies(URI.create("a:b")), LONG));
+        }
+    }
+
+    @Test
+    void aReplyCarriesHandlesAndALateOneHasThemClosed() throws Exception {
+        BlockingQueue<Long> made = new LinkedBlockingQueue<>();
+        CountDownLatch slow = new CountDownLatch(1);
+        IpcListener b = MessageMap.builder().onSync(TestMessages.ChildProcessMsg.OpenFor.class, o -> {
+            PlatformHandle h = LedgerTransport.newHandle();
+            made.add(h.value());
+            if (o.path().equals("slow")) {
+                await(slow);
+            }
+            return new TestMessages.FileReply(o.path(), h);
+        }).build();
+        try (Channels c = new Channels(new Channels.Reports(), b)) {
+            TestMessages.FileReply r = c.a.sendSync(new TestMessages.ChildProcessMsg.OpenFor("fast"), LONG);
+            long fast = take(made);
+            assertEquals(fast, r.file().value());
+            assertTrue(LedgerTransport.isOpen(fast));
+            r.file().close();
+            assertThrows(SyncTimeoutException.class,
+                    () -> c.a.sendSync(new TestMessages.ChildProcessMsg.OpenFor("slow"), Duration.ofMillis(50)));
+            long late = take(made);
+            slow.countDown();
+            // the late reply's handle is closed by the channel once it arrives
+            TestMessages.FileReply after = c.a.sendSync(new TestMessages.ChildProcessMsg.OpenFor("after"), LONG);
+            after.file().close();
+            assertFalse(LedgerTransport.isOpen(late), "the late reply's handle leaked");
         }
     }
 

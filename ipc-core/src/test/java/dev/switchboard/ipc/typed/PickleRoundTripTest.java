@@ -92,6 +92,16 @@ class PickleRoundTripTest {
         h.last().close();
     }
 
+    /** The example in docs/protocol.md, byte for byte. */
+    @Test
+    void theDocumentedExampleIsWhatGoesOnTheWire() {
+        Message m = MessageCodec.encodeRequest(TYPES, MessageRouter.CONTROL,
+                new TestMessages.ChildProcessMsg.HistogramData("startup", List.of(7L)), 0, 0);
+        assertEquals("ffffff7f" + "01001c00" + "00000000" + "0000000000000000"
+                + "07000000" + "73746172747570" + "00"
+                + "01000000" + "0700000000000000", java.util.HexFormat.of().formatHex(m.bytes()));
+    }
+
     @Test
     void decodedContainersAreUnmodifiable() {
         EverythingMsg.Colls c = (EverythingMsg.Colls) roundTrip(new EverythingMsg.Colls(List.of("a"), java.util.Set.of(1),

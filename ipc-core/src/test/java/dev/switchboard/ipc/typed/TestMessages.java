@@ -21,6 +21,8 @@ final class TestMessages {
 
     record Cookies(String value) {}
 
+    record FileReply(String path, PlatformHandle file) {}
+
     record Rect(int x, int y, int w, int h) {
         Rect {
             if (w < 0 || h < 0) {
@@ -43,6 +45,7 @@ final class TestMessages {
         @MessageId(6) @Sync record Fail(String why) implements ChildProcessMsg {}
         @MessageId(7) record Seq(int n) implements ChildProcessMsg {}
         @MessageId(8) record TakePipe(MessagePipe pipe) implements ChildProcessMsg {}
+        @MessageId(9) @Sync(reply = FileReply.class) record OpenFor(String path) implements ChildProcessMsg {}
     }
 
     @MessageClass(id = 0x2a, name = "Everything")
