@@ -64,7 +64,7 @@ final class RecordCodec<R> implements ParamCodec<R> {
     }
 
     /** Second phase, so that a record may contain itself (through a list or optional). */
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"})
     void resolve(ParamCodecs codecs) {
         RecordComponent[] rc = type.getRecordComponents();
         ParamCodec<Object>[] cs = new ParamCodec[rc.length];

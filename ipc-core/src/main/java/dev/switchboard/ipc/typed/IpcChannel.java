@@ -6,9 +6,6 @@ import dev.switchboard.ipc.PipeClosedException;
 import dev.switchboard.ipc.PlatformHandle;
 import dev.switchboard.ipc.pickle.PickleException;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -16,7 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -56,26 +52,14 @@ public final class IpcChannel implements AutoCloseable {
     private final MessagePipe pipe;
     private final MessageTypes types;
     private final IpcListener listener;
-    private final Executor executor;
     private final List<MessageFilter> filters = new CopyOnWriteArrayList<>();
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
     private final Map<Long, Boolean> abandoned = new ConcurrentHashMap<>();
     private final AtomicLong requestIds = new AtomicLong();
 
-    private final Object lock = new Object();
-    // guarded by lock: the listener's queue and who is dispatching it
-    private final ArrayDeque<Object> queue = new ArrayDeque<>();
-    private int queuedSync;
-    private boolean dispatching;
-    private Thread dispatchThread;
-    private Pending dispatchWait;
-
-    // guarded by outLock: sends made while delivering, written later in order by a shared thread
-    private final Object outLock = new Object();
-    private final ArrayDeque<Message> outbox = new ArrayDeque<>();
-    private boolean outboxDraining;
-    /** Closed while deferred sends were queued: the pipe closes once they are written. */
-    private boolean closeAfterOutbox;
+    private final ListenerQueue queue;
+    private final Object endLock = new Object();
+    private final DeferredWriter writer;
 
     private volatile boolean closed;
     private volatile String endReason;
@@ -84,7 +68,8 @@ public final class IpcChannel implements AutoCloseable {
         this.pipe = pipe;
         this.types = types;
         this.listener = listener;
-        this.executor = executor;
+        this.queue = new ListenerQueue(executor, this::dispatch);
+        this.writer = new DeferredWriter(pipe);
     }
 
     /**
@@ -239,7 +224,7 @@ public final class IpcChannel implements AutoCloseable {
         Message request = MessageCodec.encodeRequest(types, routingId, message, MessageHeader.SYNC | MessageHeader.EXPECTS_REPLY, id);
         Pending p = new Pending(t.typeId, id, Thread.currentThread(), null);
         pending.put(id, p);
-        boolean nested = enterWait(p);
+        boolean nested = queue.enterWait(p);
         try {
             if (endReason != null) {
                 request.close();
@@ -272,7 +257,7 @@ public final class IpcChannel implements AutoCloseable {
         } finally {
             pending.remove(id);
             if (nested) {
-                leaveWait(p);
+                queue.leaveWait(p);
             }
         }
         if (p.closedReason() != null) {
@@ -304,47 +289,6 @@ public final class IpcChannel implements AutoCloseable {
         }
     }
 
-    /** When the caller is this channel's dispatch thread, it takes the peer's sync requests until it returns. */
-    private boolean enterWait(Pending p) {
-        synchronized (lock) {
-            if (dispatchThread != Thread.currentThread()) {
-                return false;
-            }
-            p.outer = dispatchWait;
-            dispatchWait = p;
-            if (queuedSync > 0) {
-                for (Iterator<Object> it = queue.iterator(); it.hasNext(); ) {
-                    Object o = it.next();
-                    if (o instanceof IncomingMessage m && m.isSync()) {
-                        it.remove();
-                        queuedSync--;
-                        p.reentrant.add(m);
-                    }
-                }
-            }
-            return true;
-        }
-    }
-
-    private void leaveWait(Pending p) {
-        synchronized (lock) {
-            dispatchWait = p.outer;
-            List<IncomingMessage> left = new ArrayList<>(p.reentrant);
-            p.reentrant.clear();
-            if (left.isEmpty()) {
-                return;
-            }
-            if (p.outer != null) {
-                p.outer.reentrant.addAll(left);
-            } else {
-                for (int i = left.size() - 1; i >= 0; i--) {
-                    queue.addFirst(left.get(i));
-                    queuedSync++;
-                }
-            }
-        }
-    }
-
     void sendReply(IncomingMessage m, Object value) {
         Message reply;
         try {
@@ -368,52 +312,13 @@ public final class IpcChannel implements AutoCloseable {
         }
     }
 
-    /**
-     * Writes now, unless this thread is delivering messages (of any channel): a write there could
-     * wait on a pipe lock held by a thread that is delivering to us, so it goes out from a shared
-     * thread instead, after whatever this channel deferred before.
-     */
+    /** Writes now, unless this thread is delivering messages (of any channel): see {@link DeferredWriter}. */
     private void write(Message m) {
         if (closed) {
             m.close();
             throw new PipeClosedException("typed channel is closed");
         }
-        synchronized (outLock) {
-            if (DELIVERING.get() != null || outboxDraining) {
-                outbox.add(m);
-                if (!outboxDraining) {
-                    outboxDraining = true;
-                    SharedThreads.POOL.execute(this::drainOutbox);
-                }
-                return;
-            }
-        }
-        pipe.write(m);
-    }
-
-    private void drainOutbox() {
-        while (true) {
-            Message m;
-            boolean closeNow = false;
-            synchronized (outLock) {
-                m = outbox.poll();
-                if (m == null) {
-                    outboxDraining = false;
-                    closeNow = closeAfterOutbox;
-                }
-            }
-            if (m == null) {
-                if (closeNow) {
-                    pipe.close();
-                }
-                return;
-            }
-            try {
-                pipe.write(m);
-            } catch (RuntimeException e) {
-                log.debug("deferred send dropped: {}", e.getMessage());
-            }
-        }
+        writer.write(m, DELIVERING.get() != null);
     }
 
     // ------------------------------------------------------------------ receiving (delivering thread)
@@ -461,10 +366,10 @@ public final class IpcChannel implements AutoCloseable {
                 }
             } catch (RuntimeException e) {
                 log.warn("message filter {} threw on {}", f, m.name(), e);
-                post(() -> listener.onFilterError(f, e));
+                queue.post(() -> listener.onFilterError(f, e));
             }
         }
-        enqueue(m);
+        queue.add(m);
     }
 
     private static int peekTypeId(byte[] b) {
@@ -493,7 +398,7 @@ public final class IpcChannel implements AutoCloseable {
         } else {
             Object value = d.body();
             String name = types.nameOf(p.typeId);
-            post(() -> {
+            queue.post(() -> {
                 if (error != null) {
                     p.future.completeExceptionally(new ErrorReplyException(p.typeId, name + " failed in the peer: " + error, error));
                 } else {
@@ -508,16 +413,16 @@ public final class IpcChannel implements AutoCloseable {
         log.warn("bad message ({}): {}", kind, text);
         raw.reportBadMessage(text);
         BadMessage report = new BadMessage(kind, typeId, reason, text);
-        post(() -> listener.onBadMessage(report));
+        queue.post(() -> listener.onBadMessage(report));
     }
 
     private void peerClosed() {
         end("the peer closed");
-        post(listener::onPeerClosed);
+        queue.post(listener::onPeerClosed);
     }
 
     private void end(String reason) {
-        synchronized (lock) {
+        synchronized (endLock) {
             if (endReason != null) {
                 return;
             }
@@ -542,102 +447,12 @@ public final class IpcChannel implements AutoCloseable {
                 p.complete(null, null, reason);
             } else {
                 String name = types.nameOf(p.typeId);
-                post(() -> p.future.completeExceptionally(new PeerClosedCallException(p.typeId, name + ": " + reason)));
+                queue.post(() -> p.future.completeExceptionally(new PeerClosedCallException(p.typeId, name + ": " + reason)));
             }
         }
     }
 
-    // ------------------------------------------------------------------ the listener's queue
-
-    private void enqueue(IncomingMessage m) {
-        synchronized (lock) {
-            if (m.isSync() && dispatchWait != null) {
-                dispatchWait.offerReentrant(m);
-                return;
-            }
-            queue.add(m);
-            if (m.isSync()) {
-                queuedSync++;
-            }
-            if (dispatching) {
-                return;
-            }
-            dispatching = true;
-        }
-        schedule();
-    }
-
-    private void post(Runnable task) {
-        synchronized (lock) {
-            queue.add(task);
-            if (dispatching) {
-                return;
-            }
-            dispatching = true;
-        }
-        schedule();
-    }
-
-    private void schedule() {
-        try {
-            executor.execute(this::drainQueue);
-        } catch (RejectedExecutionException e) {
-            synchronized (lock) {
-                dispatching = false;
-            }
-            log.warn("listener executor rejected delivery; messages stay queued", e);
-        }
-    }
-
-    private void drainQueue() {
-        synchronized (lock) {
-            dispatchThread = Thread.currentThread();
-        }
-        boolean finished = false;
-        try {
-            drainItems();
-            finished = true;
-        } finally {
-            if (!finished) {
-                // an Error escaped a callback: hand the rest of the queue to a fresh task
-                boolean again;
-                synchronized (lock) {
-                    dispatchThread = null;
-                    again = !queue.isEmpty();
-                    dispatching = again;
-                }
-                if (again) {
-                    schedule();
-                }
-            }
-        }
-    }
-
-    private void drainItems() {
-        while (true) {
-            Object item;
-            synchronized (lock) {
-                item = queue.poll();
-                if (item == null) {
-                    dispatching = false;
-                    dispatchThread = null;
-                    return;
-                }
-                if (item instanceof IncomingMessage m && m.isSync()) {
-                    queuedSync--;
-                }
-            }
-            if (item instanceof IncomingMessage m) {
-                dispatch(m);
-            } else {
-                try {
-                    ((Runnable) item).run();
-                } catch (RuntimeException e) {
-                    log.warn("listener callback threw", e);
-                }
-            }
-        }
-    }
+    // ------------------------------------------------------------------ the listener (its executor)
 
     private void dispatch(IncomingMessage m) {
         if (closed) {
@@ -679,26 +494,8 @@ public final class IpcChannel implements AutoCloseable {
                 log.warn("filter {} threw in onFilterRemoved", f, e);
             }
         }
-        boolean later;
-        synchronized (outLock) {
-            // replies a filter made just before are still sent, then the pipe closes
-            later = outboxDraining;
-            closeAfterOutbox = later;
-        }
-        if (!later) {
-            pipe.close();
-        }
-        List<IncomingMessage> dropped = new ArrayList<>();
-        synchronized (lock) {
-            for (Object o : queue) {
-                if (o instanceof IncomingMessage m) {
-                    dropped.add(m);
-                }
-            }
-            queue.removeIf(o -> o instanceof IncomingMessage);
-            queuedSync = 0;
-        }
-        dropped.forEach(IncomingMessage::closeHandles);
+        writer.closePipe(); // after the replies a filter queued just before
+        queue.dropMessages().forEach(IncomingMessage::closeHandles);
     }
 
     @Override

@@ -142,7 +142,7 @@ public final class MessageTypes {
         return new MessageType((classId << 16) | id, name, r, null, body, reply, sync != null);
     }
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"})
     private static MessageType methodType(ParamCodecs codecs, int classId, String className, Method m) {
         String name = className + "." + m.getName();
         int id = messageId(m.getAnnotation(MessageId.class), name);
