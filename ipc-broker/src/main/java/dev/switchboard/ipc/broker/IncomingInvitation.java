@@ -12,6 +12,7 @@ import dev.switchboard.ipc.wire.Limits;
 import dev.switchboard.ipc.wire.ProtocolException;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -82,7 +83,7 @@ public final class IncomingInvitation {
         this.channel = channel;
         this.inviterNode = inviterNode;
         this.unclaimed = new HashMap<>(pipes);
-        this.names = new TreeSet<>(pipes.keySet());
+        this.names = Collections.unmodifiableSortedSet(new TreeSet<>(pipes.keySet()));
     }
 
     /**

@@ -75,6 +75,9 @@ public final class OutgoingInvitation {
 
     /** Frame and message size limits for this child's channel (default 64 MiB payloads). */
     public synchronized OutgoingInvitation limits(Limits limits) {
+        if (sent) {
+            throw new IllegalStateException("invitation already sent");
+        }
         this.limits = Objects.requireNonNull(limits);
         return this;
     }
@@ -176,6 +179,9 @@ public final class OutgoingInvitation {
         private final Executor executor;
         private final boolean isolated;
         private final List<Attached> attached;
+        /** As set when the invitation was sent; read on I/O threads, so never the mutable originals. */
+        private final Limits limits;
+        private final boolean untrusted;
         private volatile boolean reported;
 
         Handshake(ChildProcess child, ProcessErrorHandler onError, Executor executor, boolean isolated) {
@@ -183,7 +189,11 @@ public final class OutgoingInvitation {
             this.onError = onError;
             this.executor = executor;
             this.isolated = isolated;
-            this.attached = markSent();
+            synchronized (OutgoingInvitation.this) {
+                this.attached = markSent();
+                this.limits = OutgoingInvitation.this.limits;
+                this.untrusted = OutgoingInvitation.this.untrusted;
+            }
         }
 
         void open(PlatformChannelEndpoint endpoint) {
