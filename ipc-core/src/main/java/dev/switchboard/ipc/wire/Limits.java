@@ -1,7 +1,7 @@
 package dev.switchboard.ipc.wire;
 
 /**
- * Bounds every reader enforces on what a peer sends.
+ * Internal: bounds every reader enforces on what a peer sends.
  *
  * @param maxFrameBytes largest accepted frame, header included (default 64 MiB + header)
  * @param maxHandlesPerFrame OS handles one frame may carry; never above {@link #HANDLE_CAP}
