@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The OS channel between this process and one other node. It carries frames both ways and
+ * Internal: the OS channel between this process and one other node. It carries frames both ways and
  * does flow control; what the frames mean is up to its {@link Handler}: first the invitation
  * handshake, then the {@link NodeController}.
  */

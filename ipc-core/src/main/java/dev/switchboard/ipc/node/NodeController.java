@@ -29,7 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This process's node and its node channels: where a ports event is routed to the channel of
+ * Internal: this process's node and its node channels: where a ports event is routed to the channel of
  * its destination node, where a node without a channel is asked for (an introduction by the
  * broker), and where a lost node is announced. One per process.
  *

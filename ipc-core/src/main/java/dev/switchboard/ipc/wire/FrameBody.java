@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-/** The body of a frame, one record per {@link FrameType}. Layouts are in docs/protocol.md. */
+/** Internal: the body of a frame, one record per {@link FrameType}. Layouts are in docs/protocol.md. */
 public sealed interface FrameBody {
 
     FrameType type();

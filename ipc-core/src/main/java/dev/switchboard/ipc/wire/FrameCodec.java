@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Encodes and decodes whole frames. Pure functions over {@link ByteBuffer}s: no I/O, no handles.
+ * Internal: encodes and decodes whole frames. Pure functions over {@link ByteBuffer}s: no I/O, no handles.
  * Every length and count read from a peer is checked before it is used.
  */
 public final class FrameCodec {

@@ -1,6 +1,6 @@
 package dev.switchboard.ipc.wire;
 
-/** The type byte of a frame header. Values are fixed by docs/protocol.md. */
+/** Internal: the type byte of a frame header. Values are fixed by docs/protocol.md. */
 public enum FrameType {
     /** Named-channel preface: the connecting process proves it holds the one-time token. */
     CONNECT(0x01, 0),

@@ -43,7 +43,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Named channels over AF_UNIX stream sockets: a socket file in a fresh 0700 directory, or (Linux
+ * Internal: named channels over AF_UNIX stream sockets: a socket file in a fresh 0700 directory, or (Linux
  * only) a random name in the abstract namespace.
  *
  * <p>Neither kind of name is a secret the OS protects completely (the abstract namespace has no
