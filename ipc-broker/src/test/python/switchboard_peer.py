@@ -30,8 +30,9 @@ HEADER = struct.Struct("<IBBHII")  # magic, version, type, handle count, frame l
 CONNECT, INVITE, ACCEPT, EVENT = 0x01, 0x02, 0x03, 0x06
 REQUEST_INTRODUCTION, INTRODUCE, NODE_LOST = 0x07, 0x08, 0x09
 ADD_CLIENT, CLIENT_ADDED, BROKER_CHANNEL, BAD_MESSAGE = 0x0A, 0x0B, 0x0C, 0x0D
+CLIENT_HELLO = 0x0E
 FRAME_TYPES = {CONNECT, INVITE, ACCEPT, EVENT, REQUEST_INTRODUCTION, INTRODUCE, NODE_LOST,
-               ADD_CLIENT, CLIENT_ADDED, BROKER_CHANNEL, BAD_MESSAGE}
+               ADD_CLIENT, CLIENT_ADDED, BROKER_CHANNEL, BAD_MESSAGE, CLIENT_HELLO}
 # handles a frame type may carry: an exact number, or None for 0..MAX_HANDLES
 FRAME_HANDLES = {EVENT: None, INTRODUCE: (0, 1), CLIENT_ADDED: 1, BROKER_CHANNEL: 1}
 
@@ -591,6 +592,7 @@ class Peer:
                 raise ProtocolError("unexpected BROKER_CHANNEL")
             log("got the channel to broker", hex_id(node))
             self.broker_channel = self.open_channel(fds[0])
+            self.broker_channel.send(CLIENT_HELLO, self.name)  # its first frame there (§5)
             self.add_channel(node, self.broker_channel)
             for node in self.unsent_requests:
                 self.broker_channel.send(REQUEST_INTRODUCTION, node)

@@ -38,7 +38,11 @@ public final class Message implements AutoCloseable {
     }
 
     /**
+     * Returns a message carrying {@code payload} and {@code handles}, which it now owns.
+     *
+     * @param payload the bytes, not copied
      * @param handles {@link PlatformHandle}s and {@link MessagePipe} ends, in any mix
+     * @return the message
      * @throws IllegalArgumentException with more than {@link #MAX_HANDLES} OS handles or
      *     {@link #MAX_PIPES} pipes, or a handle that is closed or already moved
      */
@@ -46,6 +50,15 @@ public final class Message implements AutoCloseable {
         return of(payload, List.of(handles));
     }
 
+    /**
+     * Returns a message carrying {@code payload} and {@code handles}, which it now owns.
+     *
+     * @param payload the bytes, not copied
+     * @param handles {@link PlatformHandle}s and {@link MessagePipe} ends, in any mix
+     * @return the message
+     * @throws IllegalArgumentException with more than {@link #MAX_HANDLES} OS handles or
+     *     {@link #MAX_PIPES} pipes, or a handle that is closed or already moved
+     */
     public static Message of(byte[] payload, List<? extends Handle> handles) {
         Objects.requireNonNull(payload, "payload");
         List<PlatformHandle> os = new ArrayList<>();
@@ -76,10 +89,17 @@ public final class Message implements AutoCloseable {
         return new Message(payload, os, ps, null);
     }
 
+    /**
+     * Returns a message carrying bytes only.
+     *
+     * @param payload the bytes, not copied
+     * @return the message
+     */
     public static Message of(byte[] payload) {
         return new Message(payload, new ArrayList<>(0), new ArrayList<>(0), null);
     }
 
+    /** {@return a message with no bytes and no handles} */
     public static Message empty() {
         return of(EMPTY);
     }
@@ -89,49 +109,71 @@ public final class Message implements AutoCloseable {
         return new Message(payload, new ArrayList<>(handles), new ArrayList<>(pipes), sourceNode);
     }
 
-    /** The payload, not copied. */
+    /** {@return the payload, not copied} */
     public byte[] bytes() {
         return payload;
     }
 
+    /** {@return how many OS handles this message still owns} */
     public synchronized int handleCount() {
         return handles.size();
     }
 
-    /** The OS handles, still owned by this message. */
+    /** {@return the OS handles, in order; still owned by this message} */
     public synchronized List<PlatformHandle> handles() {
         return List.copyOf(handles);
     }
 
-    /** Moves every OS handle to the caller, in order. */
+    /**
+     * Moves every OS handle to the caller, in order.
+     *
+     * @return the handles; the caller closes each one
+     */
     public synchronized List<PlatformHandle> takeHandles() {
         List<PlatformHandle> taken = List.copyOf(handles);
         handles.clear();
         return taken;
     }
 
-    /** Moves one OS handle to the caller. */
+    /**
+     * Moves one OS handle to the caller; the handles after it move down one index.
+     *
+     * @param index position among the handles this message still owns
+     * @return the handle; the caller closes it
+     * @throws IndexOutOfBoundsException if there is no handle at {@code index}
+     */
     public synchronized PlatformHandle takeHandle(int index) {
         return handles.remove(index);
     }
 
+    /** {@return how many pipe ends this message still owns} */
     public synchronized int pipeCount() {
         return pipes.size();
     }
 
-    /** The pipe ends, still owned by this message. */
+    /** {@return the pipe ends, in order; still owned by this message} */
     public synchronized List<MessagePipe> pipes() {
         return List.copyOf(pipes);
     }
 
-    /** Moves every pipe end to the caller, in order. */
+    /**
+     * Moves every pipe end to the caller, in order.
+     *
+     * @return the pipe ends; the caller closes each one
+     */
     public synchronized List<MessagePipe> takePipes() {
         List<MessagePipe> taken = List.copyOf(pipes);
         pipes.clear();
         return taken;
     }
 
-    /** Moves one pipe end to the caller. */
+    /**
+     * Moves one pipe end to the caller; the pipe ends after it move down one index.
+     *
+     * @param index position among the pipe ends this message still owns
+     * @return the pipe end; the caller closes it
+     * @throws IndexOutOfBoundsException if there is no pipe end at {@code index}
+     */
     public synchronized MessagePipe takePipe(int index) {
         return pipes.remove(index);
     }
@@ -141,6 +183,8 @@ public final class Message implements AutoCloseable {
      * what that process must not ask). The process error handler of the invitation that brought
      * the sender's process into the graph is called with {@code reason}; that handler usually
      * kills the sender. Does nothing for a message written in this process.
+     *
+     * @param reason what is wrong with the message, for the error handler and the log
      */
     public void reportBadMessage(String reason) {
         Objects.requireNonNull(reason, "reason");

@@ -36,15 +36,29 @@ public final class MessagePipe implements Handle {
 
     private static final Logger log = LoggerFactory.getLogger(MessagePipe.class);
 
-    /** Both ends of a new pipe. */
+    /**
+     * Both ends of a new pipe.
+     *
+     * @param end0 one end
+     * @param end1 the other end
+     */
     public record Pair(MessagePipe end0, MessagePipe end1) {}
 
     /** Receives what arrives on a pipe. Calls for one pipe never overlap and keep arrival order. */
     public interface Listener {
-        /** A message; the listener owns it (and so its handles). */
+        /**
+         * A message arrived; the listener owns it (and so its handles) and closes it.
+         *
+         * @param pipe the end it arrived on
+         * @param message the message
+         */
         void onMessage(MessagePipe pipe, Message message);
 
-        /** The other end is gone and every message before that was delivered. Called once. */
+        /**
+         * The other end is gone and every message before that was delivered. Called once.
+         *
+         * @param pipe the end whose peer closed
+         */
         default void onPeerClosed(MessagePipe pipe) {}
     }
 
@@ -91,27 +105,47 @@ public final class MessagePipe implements Handle {
         controller.observe(port, this::statusChanged);
     }
 
-    /** A new pipe with both ends in this process. Send either end anywhere. */
+    /**
+     * Creates a pipe with both ends in this process. Send either end anywhere.
+     *
+     * @return both ends; the caller owns and closes each
+     */
     public static Pair create() {
         NodeController c = NodeController.get();
         PortPair pp = c.node().createPortPair();
         return new Pair(new MessagePipe(c, pp.first(), "pipe", true), new MessagePipe(c, pp.second(), "pipe", true));
     }
 
-    /** An end whose port is connected. For invitations and received messages. */
+    /**
+     * An end whose port is connected. For Switchboard's own modules (invitations and received
+     * messages); applications get ends from {@link #create()}, invitations and messages.
+     *
+     * @param controller this process's node controller
+     * @param port the port this end reads and writes
+     * @param name the name shown in errors and logs
+     * @return the end; the caller owns it
+     */
     public static MessagePipe forPort(NodeController controller, PortRef port, String name) {
         return new MessagePipe(controller, port, name, true);
     }
 
     /**
      * An end whose port is connected later ({@link #connected()}): writes wait here until then,
-     * in order. For the inviting side of an invitation.
+     * in order. For Switchboard's own modules (the inviting side of an invitation).
+     *
+     * @param controller this process's node controller
+     * @param port the port this end reads and writes once connected
+     * @param name the name shown in errors and logs
+     * @return the end; the caller owns it
      */
     public static MessagePipe forPendingPort(NodeController controller, PortRef port, String name) {
         return new MessagePipe(controller, port, name, false);
     }
 
-    /** The port is connected now: sends what was written so far, in order. */
+    /**
+     * The port is connected now: sends what was written so far, in order. For Switchboard's own
+     * modules.
+     */
     public void connected() {
         synchronized (sendLock) {
             List<Message> queued = unsent;
@@ -138,7 +172,12 @@ public final class MessagePipe implements Handle {
         statusChanged();
     }
 
-    /** The port will never connect (its invitation failed): the pipe reports peer-closed. */
+    /**
+     * The port will never connect (its invitation failed): the pipe reports peer-closed and the
+     * messages written so far are closed. For Switchboard's own modules.
+     *
+     * @param reason why, reported by reads
+     */
     public void failPending(String reason) {
         List<Message> dropped;
         synchronized (sendLock) {
@@ -163,7 +202,7 @@ public final class MessagePipe implements Handle {
         statusChanged();
     }
 
-    /** The name it was attached or extracted under ("pipe" for ends made by {@link #create()}). */
+    /** {@return the name it was attached or extracted under ("pipe" for other ends)} */
     public String name() {
         return name;
     }
@@ -171,6 +210,7 @@ public final class MessagePipe implements Handle {
     /**
      * Sends {@code message}; its handles and pipe ends now belong to the receiver.
      *
+     * @param message the message; its handles and pipe ends are moved out of it
      * @throws PipeClosedException when the other end is gone (the message's handles are closed)
      * @throws IllegalStateException when this end is closed or was moved
      * @throws IllegalArgumentException when the message carries this pipe or its own peer
@@ -257,9 +297,11 @@ public final class MessagePipe implements Handle {
     /**
      * Waits up to {@code timeout} for the next message.
      *
-     * @return the message, or null when the timeout passed first
+     * @param timeout how long to wait; zero or negative does not wait
+     * @return the message, owned by the caller, or null when the timeout passed first
      * @throws PipeClosedException when nothing is queued and the other end is gone
      * @throws IllegalStateException when a listener is set, or this end is closed or was moved
+     * @throws InterruptedException when the calling thread is interrupted while it waits
      */
     public Message read(Duration timeout) throws InterruptedException {
         if (listener != null) {
@@ -304,7 +346,13 @@ public final class MessagePipe implements Handle {
         }
     }
 
-    /** The next message if one is queued, else null. Never waits. */
+    /**
+     * Returns the next message if one is queued. Never waits.
+     *
+     * @return the message, owned by the caller, or null when none is queued
+     * @throws PipeClosedException when nothing is queued and the other end is gone
+     * @throws IllegalStateException when this end is closed or was moved
+     */
     public synchronized Message poll() {
         return next();
     }
@@ -360,6 +408,10 @@ public final class MessagePipe implements Handle {
     /**
      * Delivers every message, now queued or arriving later, to {@code listener} on
      * {@code executor}. Set once.
+     *
+     * @param executor runs every call to {@code listener}, one at a time
+     * @param listener receives the messages, then peer-closed
+     * @throws IllegalStateException when a listener is already set
      */
     public void setListener(Executor executor, Listener listener) {
         Objects.requireNonNull(executor, "executor");
@@ -374,7 +426,11 @@ public final class MessagePipe implements Handle {
         schedule();
     }
 
-    /** True once the other end is gone; messages sent before that may still be queued here. */
+    /**
+     * Says whether the other end is gone; messages sent before that may still be queued here.
+     *
+     * @return true once the other end is gone
+     */
     public synchronized boolean isPeerClosed() {
         if (failure != null) {
             return true;

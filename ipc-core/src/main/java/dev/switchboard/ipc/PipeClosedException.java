@@ -5,6 +5,11 @@ package dev.switchboard.ipc;
  * broke) and nothing more is queued here.
  */
 public final class PipeClosedException extends IllegalStateException {
+    /**
+     * Creates the exception.
+     *
+     * @param message names the pipe and says why it is closed
+     */
     public PipeClosedException(String message) {
         super(message);
     }

@@ -20,6 +20,12 @@ public final class PlatformChannel implements AutoCloseable {
         this.remote = remote;
     }
 
+    /**
+     * Creates a connected pair of endpoints.
+     *
+     * @return the pair; the caller closes it
+     * @throws java.io.UncheckedIOException when the transport cannot create one
+     */
     public static PlatformChannel create() {
         HandleOps ops = Transports.get().handles();
         long[] pair;
@@ -32,7 +38,12 @@ public final class PlatformChannel implements AutoCloseable {
                 new PlatformChannelEndpoint(PlatformHandle.adopt(pair[1], ops)));
     }
 
-    /** The end this process keeps. */
+    /**
+     * Moves the end this process keeps to the caller.
+     *
+     * @return the local endpoint, owned by the caller
+     * @throws IllegalStateException when it was already taken
+     */
     public synchronized PlatformChannelEndpoint takeLocalEndpoint() {
         PlatformChannelEndpoint e = local;
         if (e == null) {
@@ -42,7 +53,12 @@ public final class PlatformChannel implements AutoCloseable {
         return e;
     }
 
-    /** The end for the child. */
+    /**
+     * Moves the end for the child to the caller.
+     *
+     * @return the remote endpoint, owned by the caller
+     * @throws IllegalStateException when it was already taken
+     */
     public synchronized PlatformChannelEndpoint takeRemoteEndpoint() {
         PlatformChannelEndpoint e = remote;
         if (e == null) {
@@ -52,6 +68,7 @@ public final class PlatformChannel implements AutoCloseable {
         return e;
     }
 
+    /** Closes the endpoints that were not taken. */
     @Override
     public synchronized void close() {
         if (local != null) {

@@ -20,24 +20,36 @@ public final class PlatformChannelEndpoint implements AutoCloseable {
 
     private final PlatformHandle handle;
 
+    /**
+     * Wraps a connected channel handle.
+     *
+     * @param handle the handle, now owned by this endpoint
+     */
     public PlatformChannelEndpoint(PlatformHandle handle) {
         this.handle = handle;
     }
 
-    /** The handle, still owned by this endpoint. */
+    /** {@return the handle, still owned by this endpoint} */
     public PlatformHandle handle() {
         return handle;
     }
 
+    /** {@return true while this endpoint still owns its handle} */
     public boolean isValid() {
         return handle.isValid();
     }
 
-    /** Moves the handle to the caller; this endpoint is then invalid. */
+    /**
+     * Moves the handle to the caller; this endpoint is then invalid.
+     *
+     * @return the handle; the caller closes it
+     * @throws IllegalStateException when the handle was already taken or closed
+     */
     public PlatformHandle takeHandle() {
         return PlatformHandle.adopt(handle.release(), Transports.get().handles());
     }
 
+    /** Closes the handle if this endpoint still owns it. */
     @Override
     public void close() {
         handle.close();
@@ -46,12 +58,21 @@ public final class PlatformChannelEndpoint implements AutoCloseable {
     /**
      * The value of {@link #SWITCH} in {@code args} ({@code --switchboard-platform-channel=VALUE}
      * or the value as the next argument).
+     *
+     * @param args a child's command-line arguments
+     * @return the value, or empty when the switch is absent
      */
     public static Optional<String> findSwitch(String[] args) {
         return findSwitch(args, SWITCH);
     }
 
-    /** The value of any {@code --name=VALUE} (or {@code --name VALUE}) switch in {@code args}. */
+    /**
+     * Finds the value of any {@code --name=VALUE} (or {@code --name VALUE}) switch in {@code args}.
+     *
+     * @param args command-line arguments
+     * @param name the switch, with its leading dashes
+     * @return the value, or empty when the switch is absent
+     */
     public static Optional<String> findSwitch(String[] args, String name) {
         String prefix = name + "=";
         for (int i = 0; i < args.length; i++) {
@@ -69,6 +90,12 @@ public final class PlatformChannelEndpoint implements AutoCloseable {
      * Recovers the endpoint a launcher passed: {@code fd:N} adopts inherited descriptor N;
      * {@code unix:PATH;token=HEX} and {@code abstract:NAME;token=HEX} connect to a
      * {@link NamedPlatformChannel} and prove the token.
+     *
+     * @param value the switch value the launcher passed
+     * @param connectTimeout for a named channel, how long to wait for it to accept
+     * @return the endpoint, owned by the caller
+     * @throws IllegalArgumentException when {@code value} is malformed
+     * @throws java.io.UncheckedIOException when the descriptor is not open or the connection fails
      */
     public static PlatformChannelEndpoint fromSwitchValue(String value, Duration connectTimeout) {
         if (value.startsWith("fd:")) {

@@ -29,12 +29,23 @@ public final class PlatformHandle implements Handle {
         this.valid = true;
     }
 
-    /** Takes ownership of a raw handle value (an fd on POSIX). */
+    /**
+     * Takes ownership of a raw handle value (an fd on POSIX).
+     *
+     * @param rawValue the handle; nobody else may close it from now on
+     * @return its owner
+     */
     public static PlatformHandle adopt(long rawValue) {
         return new PlatformHandle(Transports.get().handles(), rawValue);
     }
 
-    /** Takes ownership of a raw handle value, closing it with {@code ops}. For transports and tests. */
+    /**
+     * Takes ownership of a raw handle value, closing it with {@code ops}. For transports and tests.
+     *
+     * @param rawValue the handle; nobody else may close it from now on
+     * @param ops the transport's handle operations
+     * @return its owner
+     */
     public static PlatformHandle adopt(long rawValue, HandleOps ops) {
         return new PlatformHandle(ops, rawValue);
     }
@@ -42,6 +53,10 @@ public final class PlatformHandle implements Handle {
     /**
      * A new handle to what {@code fd} refers to (for example an open {@link java.io.FileInputStream}'s
      * file). The caller keeps {@code fd}; the new handle is not inherited by processes spawned later.
+     *
+     * @param fd an open descriptor, still owned by the caller
+     * @return the new handle, owned by the caller
+     * @throws java.io.UncheckedIOException when {@code fd} cannot be duplicated
      */
     public static PlatformHandle duplicateOf(FileDescriptor fd) {
         HandleOps ops = Transports.get().handles();
@@ -52,22 +67,38 @@ public final class PlatformHandle implements Handle {
         }
     }
 
-    /** The raw value while this object still owns it. */
+    /**
+     * Returns the raw value while this object still owns it; do not close it.
+     *
+     * @return the raw value
+     * @throws IllegalStateException when the handle was closed or released
+     */
     public synchronized long value() {
         checkValid();
         return value;
     }
 
-    /** The raw value as an int file descriptor (POSIX). */
+    /**
+     * Returns the raw value as an int file descriptor (POSIX); do not close it.
+     *
+     * @return the descriptor
+     * @throws IllegalStateException when the handle was closed or released
+     */
     public int fd() {
         return Math.toIntExact(value());
     }
 
+    /** {@return true while this object owns its handle (not closed, released or moved)} */
     public synchronized boolean isValid() {
         return valid;
     }
 
-    /** Gives up ownership: the caller must close the returned raw value. */
+    /**
+     * Gives up ownership: the caller must close the returned raw value.
+     *
+     * @return the raw value
+     * @throws IllegalStateException when the handle was closed or released
+     */
     public synchronized long release() {
         checkValid();
         valid = false;
@@ -77,12 +108,21 @@ public final class PlatformHandle implements Handle {
     /**
      * Moves ownership into a {@link FileDescriptor}, for {@code new FileInputStream(fd)} and the like;
      * closing that stream closes the handle.
+     *
+     * @return the descriptor, owning the handle
+     * @throws IllegalStateException when the handle was closed or released
      */
     public FileDescriptor toFileDescriptor() {
         return ops.toFileDescriptor(release());
     }
 
-    /** A second, independently owned handle to the same object. */
+    /**
+     * Duplicates the handle.
+     *
+     * @return a second handle to the same object, owned by the caller
+     * @throws IllegalStateException when the handle was closed or released
+     * @throws java.io.UncheckedIOException when the OS refuses
+     */
     public PlatformHandle duplicate() {
         long v = value();
         try {

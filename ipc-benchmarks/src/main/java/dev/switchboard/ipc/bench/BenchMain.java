@@ -224,7 +224,8 @@ public final class BenchMain {
                   --out DIR   where benchmarks.md, benchmarks.json and the charts go (default: docs)
                   --sections  run only these parts (for development)
                   --only      run only these series: switchboard, c-socketpair, junixsocket, jdk-uds,
-                              grpc-uds, jeromq-ipc (for development; ratios need c-socketpair)
+                              grpc-uds, jeromq-ipc, typed-sync, grpc-proto (for development;
+                              ratios need c-socketpair, the typed overhead needs switchboard)
                   --keep      keep the per-run logs and raw samples (kept anyway when a run fails)
                 """);
     }

@@ -12,6 +12,13 @@ public final class Figures {
 
     private static final double GIB = 1024.0 * 1024 * 1024;
 
+    /**
+     * Samples of the raw pipe measured interleaved with a typed series in the same processes
+     * (see {@code TypedSyncSeries}); their median goes into the typed figure's extras.
+     */
+    static final String PAIRED_RAW = "raw_rtt_ns@";
+    static final String PAIRED_RAW_P50 = "paired_raw_p50";
+
     private Figures() {}
 
     public static List<Figure> of(RunOutcome o) {
@@ -32,7 +39,14 @@ public final class Figures {
             case RTT -> {
                 for (int size : w.sizes()) {
                     long[] ns = r == null ? null : r.samples("rtt_ns@" + size);
-                    out.add(latency(series, "rtt_us", size, pinned, null, ns, 1e3, common, o.problem()));
+                    Figure f = latency(series, "rtt_us", size, pinned, null, ns, 1e3, common, o.problem());
+                    long[] paired = r == null ? null : r.samples(PAIRED_RAW + size);
+                    if (f.measured() && paired != null && paired.length > 0) {
+                        Stats raw = Stats.ofNanos(paired, 1e3);
+                        f.extra().put(PAIRED_RAW_P50, raw.median());
+                        f.extra().put("paired_raw_p99", raw.percentile(99));
+                    }
+                    out.add(f);
                 }
             }
             case STREAM, FDS -> {

@@ -28,11 +28,14 @@ public final class JsonReport {
         for (MicroResult m : micro) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("series", m.benchmark());
-            o.put("metric", "ns_per_op");
+            o.put("metric", m.unit().equals("ops/s") ? "ops_per_s" : "ns_per_op");
             o.put("payload_bytes", m.payloadBytes());
             o.put("mean", m.mean());
             o.put("error_99_9", m.error());
             o.put("unit", m.unit());
+            if (!Double.isNaN(m.allocBytesPerOp())) {
+                o.put("alloc_bytes_per_op", m.allocBytesPerOp());
+            }
             o.put("source", "jmh");
             list.add(o);
         }

@@ -19,6 +19,15 @@ public final class Plan {
 
     private static final List<Series> RTT_SERIES = List.of(Series.JUNIXSOCKET, Series.SWITCHBOARD,
             Series.JDK_UDS, Series.GRPC_UDS, Series.JEROMQ_IPC);
+    /**
+     * The typed-call comparison: each runs once per pinning mode, at {@link #TYPED_SIZE} only,
+     * right after the raw Switchboard pipe's run it is compared with.
+     */
+    private static final List<Series> TYPED_SERIES = List.of(Series.TYPED_SYNC, Series.GRPC_PROTO);
+
+    /** The payload size of the raw round trip a typed call is compared with. */
+    public static final int TYPED_SIZE = 64;
+
     private static final List<Series> STREAM_SERIES = List.of(Series.JUNIXSOCKET, Series.SWITCHBOARD);
     private static final List<Series> FDS_SERIES = List.of(Series.SWITCHBOARD);
 
@@ -31,14 +40,15 @@ public final class Plan {
     public static List<RunSpec> of(Mode m, Set<String> sections, Set<String> only) {
         List<RunSpec> runs = new ArrayList<>();
         if (sections.contains("rtt")) {
-            addPaired(runs, RTT_SERIES, Workload.rtt(Mode.RTT_SIZES, m.rttWarmup(), m.rttMeasured()));
+            addPaired(runs, RTT_SERIES, Workload.rtt(Mode.RTT_SIZES, m.rttWarmup(), m.rttMeasured()),
+                    Workload.rtt(List.of(TYPED_SIZE), m.rttWarmup(), m.rttMeasured()));
         }
         if (sections.contains("stream")) {
             addPaired(runs, STREAM_SERIES,
-                    Workload.stream(Mode.STREAM_SIZES, m.streamBatches(), m.streamWarmup(), m.streamTrials()));
+                    Workload.stream(Mode.STREAM_SIZES, m.streamBatches(), m.streamWarmup(), m.streamTrials()), null);
         }
         if (sections.contains("fds")) {
-            addPaired(runs, FDS_SERIES, Workload.fds(m.fdsBatch(), m.fdsWarmup(), m.fdsTrials()));
+            addPaired(runs, FDS_SERIES, Workload.fds(m.fdsBatch(), m.fdsWarmup(), m.fdsTrials()), null);
         }
         if (sections.contains("setup")) {
             Workload w = Workload.setup(m.setupWarmup(), m.setupMeasured());
@@ -59,13 +69,22 @@ public final class Plan {
         return runs;
     }
 
-    /** The section's floor, then each series preceded by a floor run of its own. */
-    private static void addPaired(List<RunSpec> runs, List<Series> series, Workload w) {
+    /**
+     * The section's floor, then each series preceded by a floor run of its own; with a
+     * {@code typed} workload, the {@link #TYPED_SERIES} follow the raw Switchboard run.
+     */
+    private static void addPaired(List<RunSpec> runs, List<Series> series, Workload w, Workload typed) {
         for (Pinning p : Pinning.values()) {
             runs.add(RunSpec.of(Series.C_FLOOR, w, p));
             for (Series s : series) {
                 runs.add(RunSpec.floorFor(s, w, p));
                 runs.add(RunSpec.of(s, w, p));
+                if (typed != null && s == Series.SWITCHBOARD) {
+                    for (Series t : TYPED_SERIES) {
+                        runs.add(RunSpec.floorFor(t, typed, p));
+                        runs.add(RunSpec.of(t, typed, p));
+                    }
+                }
             }
         }
     }

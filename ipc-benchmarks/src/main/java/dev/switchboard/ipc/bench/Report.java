@@ -1,5 +1,6 @@
 package dev.switchboard.ipc.bench;
 
+import dev.switchboard.ipc.bench.peer.TypedSyncSeries;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,6 +22,7 @@ public final class Report {
 
     private static final String NONE = "—";
 
+
     private final Input in;
     private final StringBuilder md = new StringBuilder();
 
@@ -36,6 +38,7 @@ public final class Report {
         header();
         targets();
         latency();
+        typedCalls();
         throughput();
         descriptors();
         setup();
@@ -115,6 +118,51 @@ public final class Report {
             line("");
             chart(Charts.latencyFile(size), "round-trip latency, " + size(size));
         }
+    }
+
+    /**
+     * The typed sync call against the raw pipe's round trip of the same size and a gRPC unary
+     * call with the same fields, per pinning mode, from this run only.
+     */
+    private void typedCalls() {
+        line("## 1b. Typed sync calls against the raw pipe and gRPC");
+        line("");
+        if (find(Series.TYPED_SYNC, "rtt_us", Plan.TYPED_SIZE, true, null) == null
+                && find(Series.TYPED_SYNC, "rtt_us", Plan.TYPED_SIZE, false, null) == null) {
+            line("Not run in this invocation.");
+            line("");
+            return;
+        }
+        line("(g) `IpcChannel.sendSync` of a record with an `int`, a 20-character `String` and a `List<Long>` of 4 "
+                + "(a " + size(Plan.TYPED_SIZE) + " pickled body), answered by a `MessageMap` handler on a single-thread "
+                + "executor of the child with a record of the same fields; both ends encode and decode records on every "
+                + "call. The same two processes also have a raw pipe, answered by the echo loop of (a), and the parent "
+                + "alternates blocks of " + TypedSyncSeries.BLOCK + " raw round trips (" + size(Plan.TYPED_SIZE) + ") and "
+                + TypedSyncSeries.BLOCK + " typed calls, so both see the same machine, JIT and CPU placement; overhead = typed p50 "
+                + "− that raw p50. (a) in its own run is shown for reference. (h) a gRPC unary call carrying the same "
+                + "fields as a protobuf message.");
+        line("");
+        line("| mode | raw pipe p50 µs (interleaved) | typed sync p50 µs (p99) | overhead µs | (a) raw pipe, own run, p50 µs "
+                + "| gRPC protobuf p50 µs (p99) | gRPC ÷ typed |");
+        line("|---|---:|---:|---:|---:|---:|---:|");
+        for (Pinning p : Pinning.values()) {
+            Figure raw = find(Series.SWITCHBOARD, "rtt_us", Plan.TYPED_SIZE, p.pinned, null);
+            Figure typed = find(Series.TYPED_SYNC, "rtt_us", Plan.TYPED_SIZE, p.pinned, null);
+            Figure grpc = find(Series.GRPC_PROTO, "rtt_us", Plan.TYPED_SIZE, p.pinned, null);
+            Double paired = TypedComparison.pairedRaw(typed);
+            line("| " + p.label() + " | " + (paired == null ? NONE : fixed(paired)) + " | " + num(typed, true) + " ("
+                    + num(typed, false) + ") | " + signed(TypedComparison.overhead(typed)) + " | " + num(raw, true) + " | "
+                    + num(grpc, true) + " (" + num(grpc, false) + ") | " + times(TypedComparison.speedup(grpc, typed)) + " |");
+        }
+        line("");
+    }
+
+    private static String signed(Double v) {
+        return v == null ? NONE : (v >= 0 ? "+" : "") + fixed(v);
+    }
+
+    private static String times(Double v) {
+        return v == null ? NONE : String.format(Locale.ROOT, "%.2f×", v);
     }
 
     private void throughput() {
@@ -234,14 +282,19 @@ public final class Report {
             line("");
             return;
         }
-        line("Frame encode (header + payload copy into a reused buffer) and validate + decode, no I/O. JMH average "
-                + "time, unpinned; ± is JMH's 99.9% confidence half-width.");
+        line("FrameCodecBenchmark: frame encode (header + payload copy into a reused buffer) and validate + decode, "
+                + "no I/O; JMH average time. TypedCodecBenchmark: a record of an `int`, a 32-character `String` and a "
+                + "`List<Long>` of 8 pickled into a fresh message body and decoded back into a new record (the "
+                + "canonical constructor runs): `encodeDecode` is the body alone, `messageEncodeDecode` the whole message as a channel sends and reads it (20-byte header, `MessageCodec`); JMH throughput with `-prof gc`, whose `gc.alloc.rate.norm` is the "
+                + "allocation per operation. Unpinned; ± is JMH's 99.9% confidence half-width.");
         line("");
-        line("| benchmark | payload | ns/op | ± |");
-        line("|---|---:|---:|---:|");
+        line("| benchmark | payload | score | unit | ± | allocated B/op |");
+        line("|---|---:|---:|---|---:|---:|");
         for (MicroResult m : in.micro()) {
-            line("| " + m.benchmark() + " | " + size(m.payloadBytes()) + " | " + fixed(m.mean()) + " | "
-                    + (Double.isNaN(m.error()) ? NONE : fixed(m.error())) + " |");
+            line("| " + m.benchmark() + " | " + (m.payloadBytes() > 0 ? size(m.payloadBytes()) : NONE) + " | "
+                    + fixed(m.mean()) + " | " + m.unit() + " | "
+                    + (Double.isNaN(m.error()) ? NONE : fixed(m.error())) + " | "
+                    + (Double.isNaN(m.allocBytesPerOp()) ? NONE : fixed(m.allocBytesPerOp())) + " |");
         }
         line("");
     }
@@ -263,6 +316,11 @@ public final class Report {
         line("- (c) and (d) connect a child started with ProcessBuilder to a socket file the parent listens on "
                 + "(ProcessBuilder cannot hand a socketpair end to a child). They move byte arrays through blocking streams "
                 + "or channels, with no framing, since both sides know every size.");
+        line("- (g) typed sync call: the same launch as (a) with a second pipe wrapped in an `IpcChannel` on each side, "
+                + "measured interleaved with raw round trips on the first pipe (section 1b). (h) gRPC with "
+                + "protobuf: as (e), but the request and the reply are a protobuf message (`int32`, `string`, packed "
+                + "`repeated int64`) encoded and parsed with protobuf-java's `CodedOutputStream` / `CodedInputStream`, "
+                + "the calls protoc-generated code makes, into and out of a Java record on every call.");
         line("- (e) gRPC-java: grpc-netty-shaded with its epoll domain-socket transport, unary call with a hand-written "
                 + "byte[] marshaller (no protobuf), `directExecutor()` on both sides; the child is the server.");
         line("- (f) JeroMQ's `ipc://` is not a Unix socket: pure-Java JeroMQ implements it as TCP on the loopback "

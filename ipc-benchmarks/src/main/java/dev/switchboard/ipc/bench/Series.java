@@ -7,7 +7,9 @@ public enum Series {
     JUNIXSOCKET("junixsocket", "(c) junixsocket streams"),
     JDK_UDS("jdk-uds", "(d) JDK UnixDomainSocketAddress"),
     GRPC_UDS("grpc-uds", "(e) gRPC-java over UDS"),
-    JEROMQ_IPC("jeromq-ipc", "(f) JeroMQ REQ/REP ipc://");
+    JEROMQ_IPC("jeromq-ipc", "(f) JeroMQ REQ/REP ipc://"),
+    TYPED_SYNC("typed-sync", "(g) Switchboard typed sync call"),
+    GRPC_PROTO("grpc-proto", "(h) gRPC-java unary, protobuf");
 
     public final String id;
     public final String label;

@@ -31,11 +31,35 @@ public final class Targets {
                     "gRPC/Switchboard = %.1f×"));
         }
         for (Pinning p : Pinning.values()) {
+            out.add(overheadVerdict(p, get(figures, Series.TYPED_SYNC, "rtt_us", Plan.TYPED_SIZE, p)));
+        }
+        for (Pinning p : Pinning.values()) {
+            Figure grpc = get(figures, Series.GRPC_PROTO, "rtt_us", Plan.TYPED_SIZE, p);
+            Figure typed = get(figures, Series.TYPED_SYNC, "rtt_us", Plan.TYPED_SIZE, p);
+            out.add(ratioVerdict("Typed sync call faster than a gRPC unary call with protobuf (same fields)", p, grpc,
+                    typed, 1.0, false, "gRPC/typed = %.2f×"));
+        }
+        for (Pinning p : Pinning.values()) {
             Figure sb = get(figures, Series.SWITCHBOARD, "gib_per_s", BANDWIDTH_SIZE, p);
             out.add(floorVerdict("1 MiB bandwidth ≥ 60% of C floor", p, sb, 0.6, false, "%.0f%%", 100));
         }
         out.add(threadsVerdict(figures));
         return out;
+    }
+
+    /**
+     * Overhead of the typed call over the raw pipe at p50, in µs, both measured interleaved in the
+     * same processes; the bound is 2 µs.
+     */
+    private static Verdict overheadVerdict(Pinning p, Figure typed) {
+        String target = "Typed sync call " + Plan.TYPED_SIZE + " B RTT ≤ raw pipe + 2 µs at p50";
+        Double overhead = TypedComparison.overhead(typed);
+        if (overhead == null) {
+            return new Verdict(target, p.label(), "-", "not measured" + reason(typed, null));
+        }
+        String measured = String.format(Locale.ROOT, "%+.2f µs (%.2f vs %.2f, interleaved)", overhead, typed.p50(),
+                TypedComparison.pairedRaw(typed));
+        return new Verdict(target, p.label(), measured, overhead <= 2.0 ? "met" : "not met");
     }
 
     /** Uses the figure's own ratio, i.e. against the floor run paired with it (see {@link Plan}). */

@@ -13,20 +13,26 @@ public final class ChildProcess {
         this.spawned = spawned;
     }
 
+    /** {@return the process id} */
     public long pid() {
         return spawned.pid();
     }
 
-    /** Completes with the exit status, or 128 + the signal number when a signal ended it. */
+    /**
+     * Returns a future of the child's end; completing or cancelling it does not affect the child.
+     *
+     * @return completes with the exit status, or 128 + the signal number when a signal ended it
+     */
     public CompletableFuture<Integer> onExit() {
         return spawned.exitCode().copy();
     }
 
+    /** {@return true until the child has exited and been reaped} */
     public boolean isAlive() {
         return !spawned.exitCode().isDone();
     }
 
-    /** The process, for the JDK's process APIs (info, descendants, destroy). */
+    /** {@return the process, for the JDK's process APIs (info, descendants); empty once it is gone} */
     public Optional<ProcessHandle> toHandle() {
         return ProcessHandle.of(pid());
     }

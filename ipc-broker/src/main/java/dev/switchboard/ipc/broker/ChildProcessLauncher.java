@@ -56,16 +56,36 @@ public final class ChildProcessLauncher {
         this.command = command;
     }
 
-    /** A JVM running {@code mainClass} on this JVM's class path, with the same {@code java}. */
+    /**
+     * A launcher for a JVM running {@code mainClass} on this JVM's class path, with the same
+     * {@code java}.
+     *
+     * @param mainClass the child's main class
+     * @return the launcher
+     */
     public static ChildProcessLauncher forJava(Class<?> mainClass) {
         return forJava(mainClass.getName());
     }
 
+    /**
+     * A launcher for a JVM running the named class on this JVM's class path, with the same
+     * {@code java}.
+     *
+     * @param mainClassName the child's main class, by binary name
+     * @return the launcher
+     */
     public static ChildProcessLauncher forJava(String mainClassName) {
         return new ChildProcessLauncher(Objects.requireNonNull(mainClassName), null);
     }
 
-    /** Any program: {@code command.get(0)} is looked up on PATH when it has no slash. */
+    /**
+     * A launcher for any program.
+     *
+     * @param command the program and its first arguments; {@code command.get(0)} is looked up
+     *     on PATH when it has no slash
+     * @return the launcher
+     * @throws IllegalArgumentException when {@code command} is empty
+     */
     public static ChildProcessLauncher forCommand(List<String> command) {
         if (command.isEmpty()) {
             throw new IllegalArgumentException("empty command");
@@ -73,68 +93,140 @@ public final class ChildProcessLauncher {
         return new ChildProcessLauncher(null, List.copyOf(command));
     }
 
-    /** JVM options for {@link #forJava} children, e.g. {@code -Xmx64m}. */
+    /**
+     * Adds JVM options for a {@link #forJava} child.
+     *
+     * @param options e.g. {@code -Xmx64m}
+     * @return this launcher
+     * @throws IllegalStateException for a {@link #forCommand} launcher
+     */
     public ChildProcessLauncher jvmOptions(String... options) {
         requireJava("jvmOptions");
         jvmOptions.addAll(List.of(options));
         return this;
     }
 
+    /**
+     * Sets the class path of a {@link #forJava} child (this JVM's by default).
+     *
+     * @param classpath the class path, in the platform's syntax
+     * @return this launcher
+     * @throws IllegalStateException for a {@link #forCommand} launcher
+     */
     public ChildProcessLauncher classpath(String classpath) {
         requireJava("classpath");
         this.classpath = Objects.requireNonNull(classpath);
         return this;
     }
 
+    /**
+     * Sets the {@code java} executable of a {@link #forJava} child (this JVM's by default).
+     *
+     * @param java path to the executable
+     * @return this launcher
+     * @throws IllegalStateException for a {@link #forCommand} launcher
+     */
     public ChildProcessLauncher javaExecutable(Path java) {
         requireJava("javaExecutable");
         this.javaExecutable = Objects.requireNonNull(java);
         return this;
     }
 
-    /** Arguments after the main class (Java) or after the command. */
+    /**
+     * Adds arguments after the main class (Java) or after the command.
+     *
+     * @param arguments the arguments
+     * @return this launcher
+     */
     public ChildProcessLauncher args(String... arguments) {
         args.addAll(List.of(arguments));
         return this;
     }
 
-    /** Sets one environment variable; the child otherwise gets this process's environment. */
+    /**
+     * Sets one environment variable; the child otherwise gets this process's environment.
+     *
+     * @param name the variable
+     * @param value its value
+     * @return this launcher
+     */
     public ChildProcessLauncher environment(String name, String value) {
         environment.put(name, value);
         return this;
     }
 
+    /**
+     * Keeps one of this process's environment variables from the child.
+     *
+     * @param name the variable
+     * @return this launcher
+     */
     public ChildProcessLauncher removeEnvironment(String name) {
         environment.remove(name);
         return this;
     }
 
+    /**
+     * Sets the child's working directory (this process's by default).
+     *
+     * @param dir the directory, or null for this process's
+     * @return this launcher
+     */
     public ChildProcessLauncher workingDirectory(Path dir) {
         this.workingDirectory = dir;
         return this;
     }
 
-    /** Child's stdout goes to {@code file} (truncated); inherited otherwise. */
+    /**
+     * Sends the child's stdout to {@code file}, truncated first; inherited otherwise.
+     *
+     * @param file the file, created if missing
+     * @return this launcher
+     */
     public ChildProcessLauncher redirectOutput(Path file) {
         stdout = new ProcessSpawner.Redirect(file, false);
         return this;
     }
 
+    /**
+     * Sends the child's stderr to {@code file}, truncated first; inherited otherwise.
+     *
+     * @param file the file, created if missing
+     * @return this launcher
+     */
     public ChildProcessLauncher redirectError(Path file) {
         stderr = new ProcessSpawner.Redirect(file, false);
         return this;
     }
 
+    /**
+     * Appends the child's stdout to {@code file}; inherited otherwise.
+     *
+     * @param file the file, created if missing
+     * @return this launcher
+     */
     public ChildProcessLauncher appendOutput(Path file) {
         stdout = new ProcessSpawner.Redirect(file, true);
         return this;
     }
 
+    /**
+     * Appends the child's stderr to {@code file}; inherited otherwise.
+     *
+     * @param file the file, created if missing
+     * @return this launcher
+     */
     public ChildProcessLauncher appendError(Path file) {
         stderr = new ProcessSpawner.Redirect(file, true);
         return this;
     }
 
+    /**
+     * Reads the child's stdin from {@code file}; inherited otherwise.
+     *
+     * @param file the file
+     * @return this launcher
+     */
     public ChildProcessLauncher redirectInput(Path file) {
         stdin = new ProcessSpawner.Redirect(file, false);
         return this;
@@ -145,11 +237,25 @@ public final class ChildProcessLauncher {
      * {@code -Dswitchboard.platformChannel=fd:3} for a Java child (its {@code main} arguments stay
      * the caller's own), {@code --switchboard-platform-channel=fd:3} after the arguments of any
      * other command.
+     *
+     * @param endpoint the child's end; its handle now belongs to the launcher
+     * @return this launcher
+     * @throws IllegalStateException when a platform channel was already passed
      */
     public ChildProcessLauncher passEndpoint(PlatformChannelEndpoint endpoint) {
         return passEndpoint(endpoint, DEFAULT_ENDPOINT_SLOT);
     }
 
+    /**
+     * Puts the endpoint in {@code slot} and names it on the command line, as
+     * {@link #passEndpoint(PlatformChannelEndpoint)} does.
+     *
+     * @param endpoint the child's end; its handle now belongs to the launcher
+     * @param slot the child's descriptor number, 3 or more
+     * @return this launcher
+     * @throws IllegalStateException when a platform channel was already passed
+     * @throws IllegalArgumentException when the slot is below 3 or taken
+     */
     public ChildProcessLauncher passEndpoint(PlatformChannelEndpoint endpoint, int slot) {
         if (channelSwitchValue != null) {
             throw new IllegalStateException("a platform channel was already passed");
@@ -159,7 +265,13 @@ public final class ChildProcessLauncher {
         return this;
     }
 
-    /** Adds the switch that names the channel and its one-time token; nothing is inherited. */
+    /**
+     * Adds the switch that names the channel and its one-time token; nothing is inherited.
+     *
+     * @param channel the listening channel, still owned by the caller
+     * @return this launcher
+     * @throws IllegalStateException when a platform channel was already passed
+     */
     public ChildProcessLauncher passNamedChannel(NamedPlatformChannel channel) {
         if (channelSwitchValue != null) {
             throw new IllegalStateException("a platform channel was already passed");
@@ -174,11 +286,25 @@ public final class ChildProcessLauncher {
      * children, the switch {@code --switchboard-sandbox-ipc=fd:4} after the arguments of other
      * commands; {@code SandboxIpcClient.fromEnvironment()} reads either. The host keeps its own
      * copy for the next child; the launcher owns the duplicate and closes it after the spawn.
+     *
+     * @param host the host, still owned by the caller
+     * @return this launcher
+     * @throws IllegalStateException when a sandbox channel was already passed, or the host is closed
      */
     public ChildProcessLauncher passSandboxChannel(SandboxIpcHost host) {
         return passSandboxChannel(host, SandboxIpc.DEFAULT_SLOT);
     }
 
+    /**
+     * Passes the sandbox channel in {@code slot}, as {@link #passSandboxChannel(SandboxIpcHost)}
+     * does.
+     *
+     * @param host the host, still owned by the caller
+     * @param slot the child's descriptor number, 3 or more
+     * @return this launcher
+     * @throws IllegalStateException when a sandbox channel was already passed, or the host is closed
+     * @throws IllegalArgumentException when the slot is below 3 or taken
+     */
     public ChildProcessLauncher passSandboxChannel(SandboxIpcHost host, int slot) {
         if (sandboxSwitchValue != null) {
             throw new IllegalStateException("a sandbox channel was already passed");
@@ -192,6 +318,11 @@ public final class ChildProcessLauncher {
     /**
      * Any handle into any slot above 2 (e.g. a sandbox socket in slot 4). The launcher owns it
      * from now on.
+     *
+     * @param handle the handle; the launcher closes it after the spawn
+     * @param slot the child's descriptor number, 3 or more
+     * @return this launcher
+     * @throws IllegalArgumentException when the slot is below 3 or taken
      */
     public ChildProcessLauncher passHandle(PlatformHandle handle, int slot) {
         checkSlot(slot);
@@ -208,7 +339,7 @@ public final class ChildProcessLauncher {
         }
     }
 
-    /** The full argument vector {@link #start()} will use. */
+    /** {@return the full argument vector {@link #start()} will use} */
     public List<String> commandLine() {
         List<String> argv = new ArrayList<>();
         if (javaMainClass != null) {
@@ -248,6 +379,9 @@ public final class ChildProcessLauncher {
     /**
      * Starts the child. Every handle passed to this launcher is closed here afterwards, whether
      * the start worked or not.
+     *
+     * @return the running child
+     * @throws IOException when the program cannot be started
      */
     public ChildProcess start() throws IOException {
         try {

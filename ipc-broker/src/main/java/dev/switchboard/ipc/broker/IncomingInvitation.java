@@ -12,6 +12,7 @@ import dev.switchboard.ipc.wire.Limits;
 import dev.switchboard.ipc.wire.ProtocolException;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -46,6 +47,8 @@ public final class IncomingInvitation {
     private static final Logger log = LoggerFactory.getLogger(IncomingInvitation.class);
 
     /**
+     * How a child accepts its invitation.
+     *
      * @param timeout how long {@code accept} waits for the invitation: this side's handshake
      *     timeout (default {@link Limits#DEFAULT_HANDSHAKE_TIMEOUT}); the channel is closed when it passes
      * @param exitWhenParentDies exit this process when the channel to the parent is lost
@@ -54,22 +57,50 @@ public final class IncomingInvitation {
      *     {@link Limits#forHandshake()} applies), and its frame timeout
      */
     public record Options(Duration timeout, boolean exitWhenParentDies, int exitStatus, Limits limits) {
+        /** Waits {@link Limits#DEFAULT_HANDSHAKE_TIMEOUT}, stays alive when the parent goes, default limits. */
         public static final Options DEFAULT = new Options(Limits.DEFAULT_HANDSHAKE_TIMEOUT, false, 0, Limits.DEFAULT);
 
+        /**
+         * Checks the options.
+         *
+         * @param timeout how long {@code accept} waits for the invitation
+         * @param exitWhenParentDies exit this process when the channel to the parent is lost
+         * @param exitStatus the status to exit with then
+         * @param limits frame and message size limits on the channel
+         * @throws NullPointerException when {@code timeout} or {@code limits} is null
+         */
         public Options {
             Objects.requireNonNull(timeout, "timeout");
             Objects.requireNonNull(limits, "limits");
         }
 
+        /**
+         * Returns these options with another timeout.
+         *
+         * @param t how long {@code accept} waits for the invitation
+         * @return the new options
+         */
         public Options timeout(Duration t) {
             return new Options(t, exitWhenParentDies, exitStatus, limits);
         }
 
-        /** Exit with {@code status} (through {@link System#exit}) when the parent goes away. */
+        /**
+         * Returns these options, asking to exit with {@code status} (through {@link System#exit})
+         * when the parent goes away.
+         *
+         * @param status the exit status
+         * @return the new options
+         */
         public Options exitWhenParentDies(int status) {
             return new Options(timeout, true, status, limits);
         }
 
+        /**
+         * Returns these options with other limits.
+         *
+         * @param l frame and message size limits on the channel
+         * @return the new options
+         */
         public Options limits(Limits l) {
             return new Options(timeout, exitWhenParentDies, exitStatus, l);
         }
@@ -84,18 +115,30 @@ public final class IncomingInvitation {
         this.channel = channel;
         this.inviterNode = inviterNode;
         this.unclaimed = new HashMap<>(pipes);
-        this.names = new TreeSet<>(pipes.keySet());
+        this.names = Collections.unmodifiableSortedSet(new TreeSet<>(pipes.keySet()));
     }
 
     /**
      * Accepts the invitation whose endpoint the launcher named in the system property
      * {@value PlatformChannelEndpoint#PROPERTY} or the switch
-     * {@value PlatformChannelEndpoint#SWITCH} on this JVM's command line.
+     * {@value PlatformChannelEndpoint#SWITCH} on this JVM's command line, with
+     * {@link Options#DEFAULT}. Blocks until the invitation arrives.
+     *
+     * @return the invitation
+     * @throws InvitationException when there is no endpoint, no invitation in time, or the channel fails
      */
     public static IncomingInvitation accept() {
         return accept(Options.DEFAULT);
     }
 
+    /**
+     * Accepts the invitation whose endpoint the launcher named on this JVM's command line, as
+     * {@link #accept()} does. Blocks until the invitation arrives.
+     *
+     * @param options timeout, limits, and what to do when the parent goes
+     * @return the invitation
+     * @throws InvitationException when there is no endpoint, no invitation in time, or the channel fails
+     */
     public static IncomingInvitation accept(Options options) {
         return accept(endpointFromCommandLine(options), options);
     }
@@ -111,11 +154,26 @@ public final class IncomingInvitation {
         return PlatformChannelEndpoint.fromSwitchValue(value, options.timeout());
     }
 
-    /** For programs that parse their own arguments: finds the switch in {@code args}. */
+    /**
+     * For programs that parse their own arguments: finds the switch in {@code args}. Blocks until
+     * the invitation arrives.
+     *
+     * @param args this program's arguments
+     * @return the invitation
+     * @throws InvitationException when there is no switch, no invitation in time, or the channel fails
+     */
     public static IncomingInvitation accept(String[] args) {
         return accept(args, Options.DEFAULT);
     }
 
+    /**
+     * Finds the switch in {@code args} and accepts the invitation. Blocks until it arrives.
+     *
+     * @param args this program's arguments
+     * @param options timeout, limits, and what to do when the parent goes
+     * @return the invitation
+     * @throws InvitationException when there is no switch, no invitation in time, or the channel fails
+     */
     public static IncomingInvitation accept(String[] args, Options options) {
         Optional<String> value = PlatformChannelEndpoint.findSwitch(args);
         if (value.isEmpty()) {
@@ -124,11 +182,25 @@ public final class IncomingInvitation {
         return accept(PlatformChannelEndpoint.fromSwitchValue(value.get(), options.timeout()), options);
     }
 
+    /**
+     * Takes {@code endpoint} and waits up to 30 seconds for the invitation on it.
+     *
+     * @param endpoint the endpoint; its handle now belongs to the invitation
+     * @return the invitation
+     * @throws InvitationException when no invitation arrives in time, or the channel fails
+     */
     public static IncomingInvitation accept(PlatformChannelEndpoint endpoint) {
         return accept(endpoint, Options.DEFAULT);
     }
 
-    /** Takes {@code endpoint} and waits up to {@link Options#timeout()} for the invitation on it. */
+    /**
+     * Takes {@code endpoint} and waits up to {@link Options#timeout()} for the invitation on it.
+     *
+     * @param endpoint the endpoint; its handle now belongs to the invitation
+     * @param options timeout, limits, and what to do when the parent goes
+     * @return the invitation
+     * @throws InvitationException when no invitation arrives in time, or the channel fails
+     */
     public static IncomingInvitation accept(PlatformChannelEndpoint endpoint, Options options) {
         Invitee invitee = await(endpoint, options, false);
         return new IncomingInvitation(invitee.channel, invitee.invite.inviterNode(), invitee.pipes);
@@ -138,11 +210,22 @@ public final class IncomingInvitation {
      * Accepts an isolated invitation ({@code OutgoingInvitation.sendIsolated}): a link to a
      * process outside this graph with exactly one pipe, which is returned. The endpoint is found
      * like {@link #accept()} finds it.
+     *
+     * @return the one pipe; the caller owns and closes it
+     * @throws InvitationException when there is no endpoint, no invitation in time, or the channel fails
      */
     public static MessagePipe acceptIsolated() {
         return acceptIsolated(endpointFromCommandLine(Options.DEFAULT), Options.DEFAULT);
     }
 
+    /**
+     * Takes {@code endpoint} and accepts an isolated invitation on it.
+     *
+     * @param endpoint the endpoint; its handle now belongs to the link
+     * @param options timeout, limits, and what to do when the other process goes
+     * @return the one pipe; the caller owns and closes it
+     * @throws InvitationException when no invitation arrives in time, or the channel fails
+     */
     public static MessagePipe acceptIsolated(PlatformChannelEndpoint endpoint, Options options) {
         Invitee invitee = await(endpoint, options, true);
         return invitee.pipes.values().iterator().next();
@@ -173,12 +256,12 @@ public final class IncomingInvitation {
         }
     }
 
-    /** The names the parent attached pipes under. */
+    /** {@return the names the parent attached pipes under, sorted; unmodifiable} */
     public Set<String> pipeNames() {
         return names;
     }
 
-    /** The parent's node name. */
+    /** {@return the parent's node name} */
     public Id128 inviterNode() {
         return inviterNode;
     }
@@ -187,6 +270,8 @@ public final class IncomingInvitation {
      * This process's end of the pipe the parent attached as {@code name}. Messages the parent
      * wrote before this call are already queued on it.
      *
+     * @param name the name the parent attached it under
+     * @return the pipe end; the caller owns and closes it
      * @throws IllegalArgumentException when the invitation has no pipe of that name
      * @throws IllegalStateException when it was already extracted
      */
@@ -224,6 +309,18 @@ public final class IncomingInvitation {
 
         @Override
         public void onFrame(NodeChannel channel, FrameBody body, long[] handles) throws ProtocolException {
+            try {
+                onInvite(channel, body);
+            } catch (ProtocolException | RuntimeException e) {
+                // Once joined, the channel's close no longer comes here: fail accept() now, at once
+                // and precisely; NodeChannel then drops the channel.
+                invited.completeExceptionally(new InvitationException("malformed invitation from the parent: "
+                        + (e instanceof ProtocolException ? e.getMessage() : "could not handle a " + body.type() + " frame: " + e)));
+                throw e;
+            }
+        }
+
+        private void onInvite(NodeChannel channel, FrameBody body) throws ProtocolException {
             if (!(body instanceof FrameBody.Invite inv)) {
                 throw new ProtocolException("invitee got " + body.type() + " before INVITE");
             }
@@ -262,7 +359,9 @@ public final class IncomingInvitation {
 
         @Override
         public void onClosed(NodeChannel channel, CloseReason reason) {
-            invited.completeExceptionally(new InvitationException("channel closed: " + reason));
+            invited.completeExceptionally(new InvitationException(reason.kind() == CloseReason.Kind.PROTOCOL_ERROR
+                    ? "malformed invitation from the parent: " + reason.detail()
+                    : "channel closed: " + reason));
         }
 
         /** Chromium's children exit when their parent goes; so do ours, when asked to. */

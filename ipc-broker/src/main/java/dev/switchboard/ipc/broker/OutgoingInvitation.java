@@ -58,7 +58,15 @@ public final class OutgoingInvitation {
     private boolean untrusted;
     private boolean sent;
 
-    /** Attaches a new pipe under {@code name} and returns this process's end of it. */
+    /**
+     * Attaches a new pipe under {@code name} and returns this process's end of it. Writes to it
+     * wait in order until the child accepts.
+     *
+     * @param name the name the child extracts it by
+     * @return this process's end; the caller owns and closes it
+     * @throws IllegalArgumentException when the name is malformed or already attached
+     * @throws IllegalStateException when the invitation was sent or has the most pipes it can carry
+     */
     public synchronized MessagePipe attachMessagePipe(String name) {
         FrameCodec.checkPipeName(name);
         if (sent) {
@@ -77,11 +85,18 @@ public final class OutgoingInvitation {
     }
 
     /**
-     * Frame and message size limits for this child's channel (default 64 MiB payloads), and how long
-     * the child has to accept ({@link Limits#handshakeTimeout()}). Until it has, the channel accepts
-     * only {@link Limits#forHandshake()}: handshake-sized frames and no handles.
+     * Sets frame and message size limits for this child's channel (default 64 MiB payloads), and how
+     * long the child has to accept ({@link Limits#handshakeTimeout()}). Until it has, the channel
+     * accepts only {@link Limits#forHandshake()}: handshake-sized frames and no handles.
+     *
+     * @param limits the limits
+     * @return this invitation
+     * @throws IllegalStateException when the invitation was sent
      */
     public synchronized OutgoingInvitation limits(Limits limits) {
+        if (sent) {
+            throw new IllegalStateException("invitation already sent");
+        }
         this.limits = Objects.requireNonNull(limits);
         return this;
     }
@@ -90,6 +105,9 @@ public final class OutgoingInvitation {
      * Marks the child untrusted: it may not send OS handles or pipe ends to this process, nor ask
      * to be introduced to a node it was never given a pipe to. Either is reported to the error
      * handler as {@link ProcessError.Kind#BAD_MESSAGE} and disconnects the child.
+     *
+     * @return this invitation
+     * @throws IllegalStateException when the invitation was sent
      */
     public synchronized OutgoingInvitation untrustedProcess() {
         if (sent) {
@@ -99,17 +117,36 @@ public final class OutgoingInvitation {
         return this;
     }
 
-    /** Completes with the child's node name once it has accepted; fails if the channel goes first. */
+    /**
+     * Returns a future of the child's acceptance; completing it does not affect the invitation.
+     *
+     * @return completes with the child's node name once it has accepted; fails if the channel
+     *     goes first
+     */
     public CompletableFuture<Id128> accepted() {
         return accepted.copy();
     }
 
-    /** Sends the invitation; errors are logged. */
+    /**
+     * Sends the invitation over {@code endpoint}, which this call takes; errors are logged.
+     *
+     * @param child the process at the other end, or null if it was not launched by Switchboard
+     * @param endpoint this process's end of the channel to the child
+     * @throws IllegalStateException when the invitation was already sent
+     */
     public void send(ChildProcess child, PlatformChannelEndpoint endpoint) {
         send(child, endpoint, null, DefaultExecutor.INSTANCE);
     }
 
-    /** Sends the invitation; {@code onError} runs on a Switchboard callback thread. */
+    /**
+     * Sends the invitation over {@code endpoint}, which this call takes.
+     *
+     * @param child the process at the other end, or null if it was not launched by Switchboard
+     * @param endpoint this process's end of the channel to the child
+     * @param onError called on a Switchboard callback thread when the child disconnects or
+     *     misbehaves; may be null
+     * @throws IllegalStateException when the invitation was already sent
+     */
     public void send(ChildProcess child, PlatformChannelEndpoint endpoint, ProcessErrorHandler onError) {
         send(child, endpoint, onError, DefaultExecutor.INSTANCE);
     }
@@ -119,7 +156,10 @@ public final class OutgoingInvitation {
      * means the invitation is on its way, not that the child accepted (see {@link #accepted()}).
      *
      * @param child the process at the other end, or null if it was not launched by Switchboard
+     * @param endpoint this process's end of the channel to the child
      * @param onError called on {@code executor} when the child disconnects or misbehaves; may be null
+     * @param executor runs {@code onError}
+     * @throws IllegalStateException when the invitation was already sent
      */
     public void send(ChildProcess child, PlatformChannelEndpoint endpoint, ProcessErrorHandler onError, Executor executor) {
         Objects.requireNonNull(endpoint, "endpoint");
@@ -131,6 +171,13 @@ public final class OutgoingInvitation {
     /**
      * Sends the invitation to the first process that connects to {@code channel} with its token
      * (see {@link NamedPlatformChannel}). Returns at once.
+     *
+     * @param child the process expected to connect, or null if it was not launched by Switchboard
+     * @param channel the listening channel, still owned by the caller
+     * @param onError called on {@code executor} when the child does not connect in time,
+     *     disconnects or misbehaves; may be null
+     * @param executor runs {@code onError}
+     * @throws IllegalStateException when the invitation was already sent
      */
     public void send(ChildProcess child, NamedPlatformChannel channel, ProcessErrorHandler onError, Executor executor) {
         Objects.requireNonNull(channel, "channel");
@@ -143,6 +190,13 @@ public final class OutgoingInvitation {
      * Connects a process that is not part of this graph (an unrelated program joining a running
      * service) with exactly one pipe; returns this process's end. The two processes do not share
      * a broker: pipe ends that travel over this link cannot be introduced onwards.
+     *
+     * @param child the process expected to connect, or null if it was not launched by Switchboard
+     * @param channel the listening channel, still owned by the caller
+     * @param onError called on {@code executor} when the process does not connect in time,
+     *     disconnects or misbehaves; may be null
+     * @param executor runs {@code onError}
+     * @return this process's end of the one pipe; the caller owns and closes it
      */
     public static MessagePipe sendIsolated(ChildProcess child, NamedPlatformChannel channel, ProcessErrorHandler onError, Executor executor) {
         OutgoingInvitation inv = new OutgoingInvitation();
@@ -152,7 +206,15 @@ public final class OutgoingInvitation {
         return pipe;
     }
 
-    /** Same, over a connected endpoint the other process already has. */
+    /**
+     * Connects a process that is not part of this graph with exactly one pipe, over a connected
+     * endpoint the other process already has.
+     *
+     * @param endpoint this process's end of the channel, taken by this call
+     * @param onError called on {@code executor} when the process disconnects or misbehaves; may be null
+     * @param executor runs {@code onError}
+     * @return this process's end of the one pipe; the caller owns and closes it
+     */
     public static MessagePipe sendIsolated(PlatformChannelEndpoint endpoint, ProcessErrorHandler onError, Executor executor) {
         OutgoingInvitation inv = new OutgoingInvitation();
         MessagePipe pipe = inv.attachMessagePipe("isolated");
@@ -183,6 +245,9 @@ public final class OutgoingInvitation {
         private final Executor executor;
         private final boolean isolated;
         private final List<Attached> attached;
+        /** As set when the invitation was sent; read on I/O threads, so never the mutable originals. */
+        private final Limits limits;
+        private final boolean untrusted;
         private volatile boolean reported;
         /** Set by whichever comes first: the child's ACCEPT or the handshake timeout. */
         private final AtomicBoolean settled = new AtomicBoolean();
@@ -192,7 +257,11 @@ public final class OutgoingInvitation {
             this.onError = onError;
             this.executor = executor;
             this.isolated = isolated;
-            this.attached = markSent();
+            synchronized (OutgoingInvitation.this) {
+                this.attached = markSent();
+                this.limits = OutgoingInvitation.this.limits;
+                this.untrusted = OutgoingInvitation.this.untrusted;
+            }
         }
 
         void open(PlatformChannelEndpoint endpoint) {
@@ -232,6 +301,19 @@ public final class OutgoingInvitation {
 
         @Override
         public void onFrame(NodeChannel channel, FrameBody body, long[] handles) throws ProtocolException {
+            try {
+                onAccept(channel, body);
+            } catch (ProtocolException | RuntimeException e) {
+                // Once the child is registered the channel's close no longer comes here: settle the
+                // invitation now, whatever went wrong, so no pipe or accepted() waits for good.
+                // The channel is then dropped by NodeChannel and the controller.
+                fail(ProcessError.Kind.MALFORMED, "malformed input from child, disconnected: "
+                        + (e instanceof ProtocolException ? e.getMessage() : "could not handle a " + body.type() + " frame: " + e));
+                throw e;
+            }
+        }
+
+        private void onAccept(NodeChannel channel, FrameBody body) throws ProtocolException {
             if (!(body instanceof FrameBody.Accept a)) {
                 throw new ProtocolException("inviter got " + body.type() + " before ACCEPT");
             }

@@ -9,6 +9,7 @@ package dev.switchboard.ipc.broker;
  */
 public record ProcessError(ChildProcess process, Kind kind, String reason) {
 
+    /** What went wrong. */
     public enum Kind {
         /** The channel to the process closed unexpectedly: it exited, crashed or was killed. */
         DISCONNECTED,

@@ -2,7 +2,7 @@ package dev.switchboard.ipc.node;
 
 import dev.switchboard.ipc.spi.CloseReason;
 
-/** Where news about a node this process invited goes: its invitation's process error handler. */
+/** Internal: where news about a node this process invited goes: its invitation's process error handler. */
 public interface ClientSink {
 
     /** Code that received a message from the node called reportBadMessage, or the node broke a rule. */

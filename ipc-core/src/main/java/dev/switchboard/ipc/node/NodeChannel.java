@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The OS channel between this process and one other node. It carries frames both ways and
+ * Internal: the OS channel between this process and one other node. It carries frames both ways and
  * does flow control; what the frames mean is up to its {@link Handler}: first the invitation
  * handshake, then the {@link NodeController}.
  */
@@ -40,7 +40,11 @@ public final class NodeChannel implements FrameChannel.Listener {
 
     /** What the frames mean. Called on the I/O thread, in order; must not block. */
     public interface Handler {
-        /** Owns {@code handles}. Throw to drop the channel as malformed; the handles are then closed here. */
+        /**
+         * Owns {@code handles}. Throw to drop the channel as malformed; the handles are then closed
+         * here, except those already handed on with {@link #take}. Any other exception is treated
+         * the same way: the channel is dropped with a protocol error naming it.
+         */
         void onFrame(NodeChannel channel, FrameBody body, long[] handles) throws ProtocolException;
 
         /** The channel is gone. Called once. */
@@ -192,6 +196,13 @@ public final class NodeChannel implements FrameChannel.Listener {
             log.debug("{}: malformed frame: {}", describe(), e.getMessage());
             closeAll(handles);
             fail(e.getMessage());
+        } catch (RuntimeException e) {
+            // A bug on this side, but the peer's frame provoked it: the state this channel feeds is
+            // no longer trustworthy. Drop it like a malformed frame, so that everything waiting on
+            // the peer hears of it instead of hanging.
+            log.error("{}: handling a {} frame failed", describe(), body.type(), e);
+            closeAll(handles);
+            fail("could not handle a " + body.type() + " frame: " + e);
         } finally {
             if (outermost) {
                 endCallback(cb);
@@ -251,11 +262,32 @@ public final class NodeChannel implements FrameChannel.Listener {
         }
     }
 
+    /** Closes the handles a frame handler still owns; slots emptied by {@link #take} are skipped. */
     void closeAll(long[] handles) {
-        for (long h : handles) {
-            ops.close(h);
+        for (int i = 0; i < handles.length; i++) {
+            long h = handles[i];
+            handles[i] = TAKEN;
+            if (h != TAKEN) {
+                ops.close(h);
+            }
         }
     }
+
+    /**
+     * Hands a frame's handles on: returns them and empties the frame's slots, so that a failure
+     * later in the same frame does not close what now belongs to someone else.
+     */
+    static long[] take(long[] handles) {
+        if (handles.length == 0) {
+            return handles;
+        }
+        long[] mine = handles.clone();
+        java.util.Arrays.fill(handles, TAKEN);
+        return mine;
+    }
+
+    /** An emptied handle slot; no OS handle has this value. */
+    static final long TAKEN = -1;
 
     // ---- flow control ----
 

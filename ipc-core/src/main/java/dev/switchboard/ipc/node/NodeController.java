@@ -29,7 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * This process's node and its node channels: where a ports event is routed to the channel of
+ * Internal: this process's node and its node channels: where a ports event is routed to the channel of
  * its destination node, where a node without a channel is asked for (an introduction by the
  * broker), and where a lost node is announced. One per process.
  *
@@ -44,6 +44,13 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
     private static final Logger log = LoggerFactory.getLogger(NodeController.class);
 
     private static volatile NodeController instance;
+
+    /**
+     * The broker holds at most this many clients registered by one inviter with ADD_CLIENT at a
+     * time, whether they have connected yet or not; one more is a protocol error that drops the
+     * inviter. The one definition of this limit; docs/protocol.md §9 names it.
+     */
+    public static final int MAX_CLIENTS_PER_INVITER = 1024;
 
     /** What this process knows about a node it invited (or, as broker, adopted). */
     private static final class Client {
@@ -77,6 +84,10 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
     private final List<Id128> unsentRequests = new ArrayList<>();
     private final Set<Id128> lost = new HashSet<>();
     private final Map<Id128, Client> clients = new HashMap<>();
+    /** Broker only: ADD_CLIENT registrations whose invitee has not said CLIENT_HELLO yet. */
+    private final Map<Id128, PendingClient> pendingClients = new HashMap<>();
+    /** Broker only: live ADD_CLIENT registrations (pending or connected) per inviter. */
+    private final Map<Id128, Integer> registeredBy = new HashMap<>();
     /** Broker only: pairs already introduced, so that crossing requests make one channel. */
     private final Set<Set<Id128>> introduced = new HashSet<>();
     private final Map<Id128, Runnable> observers = new ConcurrentHashMap<>();
@@ -206,7 +217,7 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
                 List<Event> queue = waiting.get(dest);
                 if (queue == null) {
                     waiting.put(dest, queue = new ArrayList<>());
-                    ask = true;
+                    ask = !pendingClients.containsKey(dest); // a pending client's events wait for its CLIENT_HELLO
                 }
                 queue.add(event);
             }
@@ -281,7 +292,14 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
             dropped = waiting.remove(gone);
             channel = peers.remove(gone);
             introduced.removeIf(pair -> pair.contains(gone));
-            if (!joined) {
+            Client member = channel == null ? null : clients.get(gone);
+            if (member != null && member.sink == null && !joined) {
+                unregisterLocked(member.inviter);
+            }
+            // Only a node that was a member (a client with a channel to this broker) is news to
+            // other clients: no client can have been introduced to any other. So a made-up name
+            // costs one local lookup, never a broadcast.
+            if (!joined && member != null && !member.isolated) {
                 for (Map.Entry<Id128, NodeChannel> e : peers.entrySet()) {
                     Client c = clients.get(e.getKey());
                     if (c != null && !c.isolated) {
@@ -311,20 +329,33 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
     public void addPeer(Id128 peer, NodeChannel channel) throws ProtocolException {
         List<Event> queued;
         synchronized (lock) {
-            if (peer.equals(node.name())) {
-                throw new ProtocolException("peer claims this node's own name " + peer);
-            }
-            if (lost.contains(peer)) {
-                throw new ProtocolException("node " + peer + " is already gone from this graph");
-            }
-            if (peers.containsKey(peer)) {
-                throw new ProtocolException("a second channel for node " + peer);
-            }
-            channel.setPeer(peer);
-            channel.setHandler(this);
-            peers.put(peer, channel);
-            queued = waiting.remove(peer);
+            checkNewPeerLocked(peer);
+            queued = registerPeerLocked(peer, channel);
         }
+        flushQueued(channel, queued);
+    }
+
+    /** Why {@code peer} cannot become a peer now; checked before anything about it is recorded. */
+    private void checkNewPeerLocked(Id128 peer) throws ProtocolException {
+        if (peer.equals(node.name())) {
+            throw new ProtocolException("peer claims this node's own name " + peer);
+        }
+        if (lost.contains(peer)) {
+            throw new ProtocolException("node " + peer + " is already gone from this graph");
+        }
+        if (peers.containsKey(peer)) {
+            throw new ProtocolException("a second channel for node " + peer);
+        }
+    }
+
+    private List<Event> registerPeerLocked(Id128 peer, NodeChannel channel) {
+        channel.setPeer(peer);
+        channel.setHandler(this);
+        peers.put(peer, channel);
+        return waiting.remove(peer);
+    }
+
+    private void flushQueued(NodeChannel channel, List<Event> queued) {
         if (queued != null) {
             for (Event e : queued) {
                 sendEvent(channel, e);
@@ -338,11 +369,17 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
      */
     public void addClient(Id128 invitee, NodeChannel channel, ClientSink sink, boolean untrusted, boolean isolated) throws ProtocolException {
         NodeChannel b;
+        List<Event> queued;
         synchronized (lock) {
+            checkNewPeerLocked(invitee);
+            if (clients.containsKey(invitee)) {
+                throw new ProtocolException("node " + invitee + " already joined this graph through another invitation");
+            }
             clients.put(invitee, new Client(invitee, sink, untrusted, node.name(), isolated));
+            queued = registerPeerLocked(invitee, channel);
             b = joined && !isolated ? brokerChannel : null;
         }
-        addPeer(invitee, channel);
+        flushQueued(channel, queued);
         if (b != null) {
             // share-broker: our broker connects our invitee to itself
             b.send(new FrameBody.NodeFrame(FrameType.ADD_CLIENT, invitee));
@@ -355,14 +392,22 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
      * @throws IllegalStateException when this process already belongs to another graph
      */
     public void joinGraph(Id128 inviterNode, Id128 brokerNode, boolean isolated, NodeChannel channel) throws ProtocolException {
-        if (!isolated) {
-            synchronized (lock) {
+        List<Event> queued;
+        synchronized (lock) {
+            if (!isolated) {
                 if (joined) {
                     throw new IllegalStateException("this process already joined a graph through an invitation");
                 }
                 if (!clients.isEmpty()) {
                     throw new IllegalStateException("this process already invited others as a broker; accept invitations first");
                 }
+            }
+            // every check before anything is recorded: a refused invitation leaves this node as it was
+            checkNewPeerLocked(inviterNode);
+            if (!isolated && brokerNode.equals(node.name())) {
+                throw new ProtocolException("INVITE names this node " + brokerNode + " as its broker");
+            }
+            if (!isolated) {
                 joined = true;
                 broker = brokerNode;
                 inviter = inviterNode;
@@ -370,8 +415,9 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
                     brokerChannel = channel;
                 }
             }
+            queued = registerPeerLocked(inviterNode, channel);
         }
-        addPeer(inviterNode, channel);
+        flushQueued(channel, queued);
         if (!isolated) {
             flushUnsentRequests();
         }
@@ -486,7 +532,7 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
             byte[] bytes = payloadBytes(((dev.switchboard.ipc.ports.BytesPayload) m.payload()).bytes(), frame.tail());
             userMessagesReceived.incrementAndGet();
             // ownership of the handles: frame -> payload
-            PipePayload payload = new PipePayload(bytes, handles, ops, peer, channel);
+            PipePayload payload = new PipePayload(bytes, NodeChannel.take(handles), ops, peer, channel);
             try {
                 node.acceptEvent(peer, m.withPayload(payload));
             } catch (ProtocolException e) {
@@ -513,17 +559,27 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
             return;
         }
         NodeChannel targetChannel;
-        boolean already;
         synchronized (lock) {
+            PendingClient pending = target.equals(requester) ? null : pendingClients.get(target);
+            if (pending != null) {
+                pending.introductionRequests.add(requester); // answered once it connects, or closes
+                return;
+            }
             targetChannel = lost.contains(target) || target.equals(requester) ? null : peers.get(target);
-            already = targetChannel != null && !introduced.add(Set.of(requester, target));
         }
-        if (already) {
-            return; // the crossing request already got both sides a channel
-        }
-        if (targetChannel == null || target.equals(requester)) {
+        introduce(channel, requester, target, targetChannel);
+    }
+
+    /** Gives {@code requester} and {@code target} a channel each to the other, or tells the requester there is none. */
+    private void introduce(NodeChannel channel, Id128 requester, Id128 target, NodeChannel targetChannel) {
+        if (targetChannel == null) {
             channel.send(new FrameBody.NodeFrame(FrameType.INTRODUCE, target)); // no handle: no such node
             return;
+        }
+        synchronized (lock) {
+            if (!introduced.add(Set.of(requester, target))) {
+                return; // the crossing request already got both sides a channel
+            }
         }
         long[] pair;
         try {
@@ -550,12 +606,12 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
             existing = peers.get(other);
         }
         if (existing != null) {
-            ops.close(handles[0]); // a crossing introduction; the first channel stays
+            ops.close(NodeChannel.take(handles)[0]); // a crossing introduction; the first channel stays
             return;
         }
         NodeChannel c;
         try {
-            c = NodeChannel.open(transport, handles[0], limits, this); // ownership: handle -> channel
+            c = NodeChannel.open(transport, NodeChannel.take(handles)[0], limits, this); // ownership: handle -> channel
         } catch (IOException e) {
             nodeLost(other);
             return;
@@ -563,32 +619,148 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
         addPeer(other, c);
     }
 
+    /**
+     * The broker registers a client another node invited, as pending: it becomes a member of the
+     * graph only when it says CLIENT_HELLO on the channel made for it, which proves that a process
+     * holds that channel's other end. Until then nothing is announced about it.
+     */
     private void onAddClient(NodeChannel channel, Id128 inviterNode, Id128 invitee) throws ProtocolException {
+        PendingClient pending;
         synchronized (lock) {
             if (joined) {
                 throw new ProtocolException("ADD_CLIENT to a node that is not the broker");
             }
-            if (peers.containsKey(invitee) || lost.contains(invitee)) {
+            if (invitee.equals(node.name()) || peers.containsKey(invitee) || lost.contains(invitee)
+                    || clients.containsKey(invitee) || pendingClients.containsKey(invitee)) {
                 throw new ProtocolException("ADD_CLIENT for node " + invitee + ", which the broker already knows");
             }
-            clients.put(invitee, new Client(invitee, null, isUntrustedLocked(inviterNode), inviterNode, false));
+            int registered = registeredBy.getOrDefault(inviterNode, 0);
+            if (registered >= MAX_CLIENTS_PER_INVITER) {
+                throw new ProtocolException("ADD_CLIENT beyond the limit of " + MAX_CLIENTS_PER_INVITER
+                        + " clients registered by one inviter at a time");
+            }
+            pending = new PendingClient(invitee, inviterNode, isUntrustedLocked(inviterNode));
+            pendingClients.put(invitee, pending);
+            registeredBy.put(inviterNode, registered + 1);
         }
         long[] pair;
         try {
             pair = transport.createChannelPair();
         } catch (IOException e) {
             log.warn("cannot connect client {}: {}", invitee, e.getMessage());
+            pendingGone(pending);
             return;
         }
-        NodeChannel mine;
         try {
-            mine = NodeChannel.open(transport, pair[0], limits, this); // ownership: pair[0] -> channel
+            NodeChannel.open(transport, pair[0], limits, pending); // ownership: pair[0] -> channel
         } catch (IOException e) {
             ops.close(pair[1]);
+            pendingGone(pending);
             return;
         }
-        addPeer(invitee, mine);
         channel.send(new FrameBody.NodeFrame(FrameType.CLIENT_ADDED, invitee), new long[] {pair[1]});
+    }
+
+    /** Broker only: one registration of {@code inviterNode} ended. */
+    private void unregisterLocked(Id128 inviterNode) {
+        registeredBy.computeIfPresent(inviterNode, (k, n) -> n > 1 ? n - 1 : null);
+    }
+
+    /**
+     * The pending client said CLIENT_HELLO: it is a member from now on. What waited for it is
+     * sent, and the introductions asked for meanwhile are made.
+     */
+    private void clientConnected(PendingClient pending, NodeChannel channel) throws ProtocolException {
+        List<Event> queued;
+        List<Id128> requesters;
+        synchronized (lock) {
+            if (pendingClients.get(pending.node) != pending) {
+                throw new ProtocolException("CLIENT_HELLO from node " + pending.node + ", which is no longer expected");
+            }
+            pendingClients.remove(pending.node);
+            try {
+                checkNewPeerLocked(pending.node);
+            } catch (ProtocolException e) {
+                unregisterLocked(pending.inviter);
+                throw e;
+            }
+            clients.put(pending.node, new Client(pending.node, null, pending.untrusted, pending.inviter, false));
+            queued = registerPeerLocked(pending.node, channel);
+            requesters = new ArrayList<>(pending.introductionRequests);
+        }
+        flushQueued(channel, queued);
+        for (Id128 r : requesters) {
+            NodeChannel rc;
+            synchronized (lock) {
+                rc = peers.get(r);
+            }
+            if (rc != null) {
+                introduce(rc, r, pending.node, channel);
+            }
+        }
+    }
+
+    /**
+     * The pending client's channel closed (or was never opened) before CLIENT_HELLO: it never was
+     * a member, so nobody else hears of it; whoever asked to be introduced to it hears there is no
+     * such node.
+     */
+    private void pendingGone(PendingClient pending) {
+        List<Event> dropped;
+        List<Id128> requesters;
+        List<NodeChannel> tell = new ArrayList<>();
+        synchronized (lock) {
+            if (pendingClients.get(pending.node) != pending) {
+                return;
+            }
+            pendingClients.remove(pending.node);
+            unregisterLocked(pending.inviter);
+            dropped = waiting.remove(pending.node);
+            requesters = new ArrayList<>(pending.introductionRequests);
+            for (Id128 r : requesters) {
+                NodeChannel rc = peers.get(r);
+                if (rc != null) {
+                    tell.add(rc);
+                }
+            }
+        }
+        if (dropped != null) {
+            dropped.forEach(NodeController::drop);
+        }
+        for (NodeChannel rc : tell) {
+            rc.send(new FrameBody.NodeFrame(FrameType.INTRODUCE, pending.node));
+        }
+        node.lostConnectionToNode(pending.node);
+    }
+
+    /** A client registered by ADD_CLIENT that has not yet proved itself; the handler of its channel until then. */
+    private final class PendingClient implements NodeChannel.Handler {
+        final Id128 node;
+        final Id128 inviter;
+        final boolean untrusted;
+        /** Nodes that asked to be introduced to this one meanwhile (guarded by the controller's lock). */
+        final Set<Id128> introductionRequests = new HashSet<>();
+
+        PendingClient(Id128 node, Id128 inviter, boolean untrusted) {
+            this.node = node;
+            this.inviter = inviter;
+            this.untrusted = untrusted;
+        }
+
+        @Override
+        public void onFrame(NodeChannel channel, FrameBody body, long[] handles) throws ProtocolException {
+            if (body.type() != FrameType.CLIENT_HELLO || !((FrameBody.NodeFrame) body).node().equals(node)) {
+                throw new ProtocolException("the first frame on the channel made for client " + node + " is " + body.type()
+                        + (body instanceof FrameBody.NodeFrame f ? " naming " + f.node() : "") + "; expected CLIENT_HELLO naming it");
+            }
+            clientConnected(this, channel);
+        }
+
+        @Override
+        public void onClosed(NodeChannel channel, CloseReason reason) {
+            log.debug("client {} never connected: {}", node, reason);
+            pendingGone(this);
+        }
     }
 
     private void onClientAdded(NodeChannel channel, Id128 invitee, long[] handles) throws ProtocolException {
@@ -604,7 +776,7 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
             // NodeChannel.onFrame closes the frame's handles when this throws: not here too
             throw new ProtocolException("CLIENT_ADDED for node " + invitee + ", which this node did not invite");
         }
-        towardsInvitee.send(new FrameBody.NodeFrame(FrameType.BROKER_CHANNEL, b), handles); // ownership moves on
+        towardsInvitee.send(new FrameBody.NodeFrame(FrameType.BROKER_CHANNEL, b), NodeChannel.take(handles)); // ownership moves on
     }
 
     private void onBrokerChannel(NodeChannel channel, Id128 from, Id128 brokerNode, long[] handles) throws ProtocolException {
@@ -616,11 +788,13 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
         }
         NodeChannel c;
         try {
-            c = NodeChannel.open(transport, handles[0], limits, this);
+            c = NodeChannel.open(transport, NodeChannel.take(handles)[0], limits, this);
         } catch (IOException e) {
             log.warn("cannot open the channel to the broker: {}", e.getMessage());
             return;
         }
+        // the first frame on this channel: the broker counts this node as a member only then
+        c.send(new FrameBody.NodeFrame(FrameType.CLIENT_HELLO, node.name()));
         synchronized (lock) {
             brokerChannel = c;
         }
@@ -677,9 +851,13 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
         }
         // a clean hang-up after every pipe to that process was closed is the normal end, not an error
         boolean mattered = reason.kind() != CloseReason.Kind.PEER_CLOSED || node.portsRoutedThrough(peer) > 0;
-        nodeLost(peer);
-        if (c != null && c.sink != null && reason.isFailure() && mattered && !c.violated) {
-            c.sink.onDisconnected(reason);
+        try {
+            nodeLost(peer);
+        } finally {
+            // reported even if cleaning up failed: the inviter must never wait for a lost child in silence
+            if (c != null && c.sink != null && reason.isFailure() && mattered && !c.violated) {
+                c.sink.onDisconnected(reason);
+            }
         }
     }
 

@@ -3,7 +3,7 @@ package dev.switchboard.ipc.node;
 import dev.switchboard.ipc.wire.Id128;
 
 /**
- * Counters of this process's node.
+ * Internal: counters of this process's node.
  *
  * @param name the node's name
  * @param userMessagesReceived user messages that arrived from other nodes

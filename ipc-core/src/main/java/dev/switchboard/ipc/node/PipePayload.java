@@ -5,7 +5,7 @@ import dev.switchboard.ipc.spi.HandleOps;
 import dev.switchboard.ipc.wire.Id128;
 
 /**
- * What a user message carries besides pipe ends: bytes and raw OS handles. Owns the handles
+ * Internal: what a user message carries besides pipe ends: bytes and raw OS handles. Owns the handles
  * until {@link #takeHandles()} or {@link #discard()}. A payload that arrived from another node
  * remembers that node (for bad-message reports) and its channel (for flow control).
  */

@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.Objects;
 
 /**
- * A payload that is only bytes: what {@link EventCodec#decode} puts into a decoded
+ * Internal: a payload that is only bytes: what {@link EventCodec#decode} puts into a decoded
  * {@link Event.UserMessage}. The embedder usually replaces it (with
  * {@link Event.UserMessage#withPayload}) by its own payload that also holds the OS handles that
  * arrived with the frame.

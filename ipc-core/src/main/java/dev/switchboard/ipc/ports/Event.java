@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What one port asks of the next port along its route. Events travel between nodes (through the
+ * Internal: what one port asks of the next port along its route. Events travel between nodes (through the
  * {@link NodeDelegate} and, on the wire, {@link EventCodec}); every event names the port it is for
  * ({@link #port()}) and the port that sent it ({@link #from()}). A node only acts on an event from
  * the port it currently knows as the target's predecessor; events from a port that will become the

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Encodes and decodes {@link Event}s: pure functions over {@link ByteBuffer}s, little-endian,
+ * Internal: encodes and decodes {@link Event}s: pure functions over {@link ByteBuffer}s, little-endian,
  * packed, layouts in docs/ports.md. A user message's payload is an opaque tail: the caller supplies
  * its bytes when encoding and gets them back as a slice ({@link BytesPayload}) when decoding; OS
  * handles travel beside the bytes and are counted by the frame that carries the event, not here.

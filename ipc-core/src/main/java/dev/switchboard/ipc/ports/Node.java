@@ -14,7 +14,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * The ports engine of one node (one process): creates message pipes, moves their ends between
+ * Internal: the ports engine of one node (one process): creates message pipes, moves their ends between
  * nodes inside messages, and keeps every pipe's messages in order and exactly once while it does.
  * It performs no I/O: events for other nodes go to the {@link NodeDelegate}, events from other
  * nodes come in through {@link #acceptEvent}. The algorithm is described in docs/ports.md.

@@ -3,7 +3,7 @@ package dev.switchboard.ipc.ports;
 import dev.switchboard.ipc.wire.Id128;
 
 /**
- * How a {@link Node} reaches the outside world. The node calls these methods on whichever thread
+ * Internal: how a {@link Node} reaches the outside world. The node calls these methods on whichever thread
  * called into it, never while holding its lock, never concurrently for one node, and in the order
  * it produced the calls. An implementation may call back into any node, including this one, from
  * inside a callback.

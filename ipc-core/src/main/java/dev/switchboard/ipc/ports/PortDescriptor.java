@@ -4,7 +4,7 @@ import dev.switchboard.ipc.wire.Id128;
 import java.util.Objects;
 
 /**
- * Everything a node needs to recreate a port that travels to it inside a user message. The
+ * Internal: everything a node needs to recreate a port that travels to it inside a user message. The
  * sending node keeps the old port as a proxy (the "referring" port) that forwards to the new one.
  *
  * @param name the new port's name on the receiving node, chosen by the sender

@@ -3,7 +3,7 @@ package dev.switchboard.ipc.ports;
 import java.util.Objects;
 
 /**
- * A caller used a port in a way the engine does not allow; nothing was changed. These are
+ * Internal: a caller used a port in a way the engine does not allow; nothing was changed. These are
  * programming errors on the embedder's side (or races it allowed between its own threads), not
  * conditions of the remote side: those are reported through {@link SendResult} and
  * {@link PortStatus}.

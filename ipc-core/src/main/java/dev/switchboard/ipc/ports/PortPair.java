@@ -3,7 +3,7 @@ package dev.switchboard.ipc.ports;
 import java.util.Objects;
 
 /**
- * The two entangled ports of a new message pipe, both on the node that created them. What one
+ * Internal: the two entangled ports of a new message pipe, both on the node that created them. What one
  * sends, the other receives.
  *
  * @param first one end

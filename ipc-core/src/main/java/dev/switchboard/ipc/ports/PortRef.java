@@ -4,7 +4,7 @@ import dev.switchboard.ipc.wire.Id128;
 import java.util.Objects;
 
 /**
- * A handle to one port of one {@link Node}: the node's name and the port's name. A plain value:
+ * Internal: a handle to one port of one {@link Node}: the node's name and the port's name. A plain value:
  * holding it keeps nothing alive, and a ref to a port that has since closed or moved away is
  * rejected by the node with {@link PortException.Reason#UNKNOWN_PORT} or
  * {@link PortException.Reason#NOT_RECEIVING}.

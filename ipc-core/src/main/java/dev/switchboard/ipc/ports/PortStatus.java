@@ -1,7 +1,7 @@
 package dev.switchboard.ipc.ports;
 
 /**
- * A snapshot of a receiving port, from {@link Node#getStatus}.
+ * Internal: a snapshot of a receiving port, from {@link Node#getStatus}.
  *
  * @param hasMessages the next message in sequence is here and {@link Node#getMessage} returns it
  * @param receivingMessages more messages can still be read: either one is here, or the peer has

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A message read from a port by {@link Node#getMessage}.
+ * Internal: a message read from a port by {@link Node#getMessage}.
  *
  * @param payload what the sender passed, now owned by the reader
  * @param ports the ports that travelled inside the message, now ordinary ports of the reading

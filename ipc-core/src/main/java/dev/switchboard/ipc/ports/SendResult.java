@@ -1,6 +1,6 @@
 package dev.switchboard.ipc.ports;
 
-/** What {@link Node#sendUserMessage} did with a message. */
+/** Internal: what {@link Node#sendUserMessage} did with a message. */
 public enum SendResult {
     /** The message is on its way; the payload and the transferred ports belong to the engine now. */
     SENT,

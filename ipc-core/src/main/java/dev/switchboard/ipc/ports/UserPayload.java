@@ -1,7 +1,7 @@
 package dev.switchboard.ipc.ports;
 
 /**
- * What a user message carries besides ports, opaque to the engine. For the real system this is
+ * Internal: what a user message carries besides ports, opaque to the engine. For the real system this is
  * bytes plus OS handles; the engine only moves the object from port to port and hands it either
  * to the {@link NodeDelegate} (to be serialized for another node), to the reader of the message,
  * or back through {@link #discard()}.

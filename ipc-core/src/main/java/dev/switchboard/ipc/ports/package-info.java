@@ -1,5 +1,6 @@
 /**
- * The ports engine: message pipes whose ends can travel between nodes inside messages.
+ * Internal: the ports engine, message pipes whose ends can travel between nodes inside messages.
+ * Public only for Switchboard's own modules; not an API, and it changes without notice.
  *
  * <p>Pure logic, modelled on Chromium Mojo's {@code mojo/core/ports}: no I/O, no threads of its own.
  * A {@link dev.switchboard.ipc.ports.Node} owns the ports of one process and talks to other nodes

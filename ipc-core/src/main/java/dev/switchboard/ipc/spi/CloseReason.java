@@ -1,7 +1,7 @@
 package dev.switchboard.ipc.spi;
 
 /**
- * Why a {@link FrameChannel} closed.
+ * Transport SPI: why a {@link FrameChannel} closed.
  *
  * @param kind what happened
  * @param detail a precise human-readable reason, e.g. the protocol rule that was broken

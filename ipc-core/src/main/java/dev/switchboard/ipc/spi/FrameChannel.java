@@ -5,7 +5,7 @@ import dev.switchboard.ipc.wire.FrameHeader;
 import dev.switchboard.ipc.wire.Limits;
 
 /**
- * An OS channel that carries frames, each with up to
+ * Transport SPI: an OS channel that carries frames, each with up to
  * {@link dev.switchboard.ipc.wire.Limits#HANDLE_CAP} handles. Frames arrive in the order they
  * were sent; a frame's handles arrive with it.
  */

@@ -3,7 +3,7 @@ package dev.switchboard.ipc.spi;
 import java.io.FileDescriptor;
 import java.io.IOException;
 
-/** OS operations on raw handle values. */
+/** Transport SPI: OS operations on raw handle values. */
 public interface HandleOps {
 
     /**

@@ -6,7 +6,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
-/** Channels reached by a name (a socket path, an abstract name, a pipe name) instead of an inherited handle. */
+/** Transport SPI: channels reached by a name (a socket path, an abstract name, a pipe name) instead of an inherited handle. */
 public interface NamedChannels {
 
     /**

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-/** Starts child processes with chosen handles in chosen slots and nothing else inherited. */
+/** Transport SPI: starts child processes with chosen handles in chosen slots and nothing else inherited. */
 public interface ProcessSpawner {
 
     /**

@@ -3,7 +3,7 @@ package dev.switchboard.ipc.spi;
 import java.io.IOException;
 
 /**
- * The OS operations behind the sandbox IPC channel (docs/sandbox-ipc.md): SOCK_SEQPACKET
+ * Transport SPI: the OS operations behind the sandbox IPC channel (docs/sandbox-ipc.md): SOCK_SEQPACKET
  * socketpairs, one-packet sends and receives with SCM_RIGHTS, waiting on several descriptors, a
  * lifeline pipe and shared-memory files. A transport that has them returns an implementation from
  * {@link Transport#sandboxOps()}; so far only the Unix transport on Linux does.

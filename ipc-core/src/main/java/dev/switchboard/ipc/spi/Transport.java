@@ -4,7 +4,7 @@ import dev.switchboard.ipc.wire.Limits;
 import java.io.IOException;
 
 /**
- * What an operating system gives Switchboard: handles, channels that carry frames with handles,
+ * Transport SPI: what an operating system gives Switchboard: handles, channels that carry frames with handles,
  * process launching and named channels. Implementations are found with {@link java.util.ServiceLoader};
  * the one with the highest {@link #priority()} among the {@link #isSupported() supported} ones wins.
  *

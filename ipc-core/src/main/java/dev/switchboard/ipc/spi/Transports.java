@@ -2,7 +2,7 @@ package dev.switchboard.ipc.spi;
 
 import java.util.ServiceLoader;
 
-/** Finds the transport for this OS once. */
+/** Transport SPI: finds the transport for this OS once. */
 public final class Transports {
 
     private static volatile Transport current;

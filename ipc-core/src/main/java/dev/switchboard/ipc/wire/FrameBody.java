@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-/** The body of a frame, one record per {@link FrameType}. Layouts are in docs/protocol.md. */
+/** Internal: the body of a frame, one record per {@link FrameType}. Layouts are in docs/protocol.md. */
 public sealed interface FrameBody {
 
     FrameType type();
@@ -129,7 +129,8 @@ public sealed interface FrameBody {
     record NodeFrame(FrameType type, Id128 node) implements FrameBody {
         public NodeFrame {
             if (type != FrameType.REQUEST_INTRODUCTION && type != FrameType.INTRODUCE && type != FrameType.NODE_LOST
-                    && type != FrameType.ADD_CLIENT && type != FrameType.CLIENT_ADDED && type != FrameType.BROKER_CHANNEL) {
+                    && type != FrameType.ADD_CLIENT && type != FrameType.CLIENT_ADDED && type != FrameType.BROKER_CHANNEL
+                    && type != FrameType.CLIENT_HELLO) {
                 throw new IllegalArgumentException(type + " is not a node frame");
             }
         }

@@ -11,10 +11,12 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Encodes and decodes whole frames. Pure functions over {@link ByteBuffer}s: no I/O, no handles.
+ * Internal: encodes and decodes whole frames. Pure functions over {@link ByteBuffer}s: no I/O, no handles.
  * Every length and count read from a peer is checked before it is used.
  */
 public final class FrameCodec {
+
+    private static final Id128 ZERO = new Id128(0, 0);
 
     private FrameCodec() {}
 
@@ -88,7 +90,7 @@ public final class FrameCodec {
                 }
                 yield new FrameBody.NodeFrame(type, readId(b, type + " node"));
             }
-            case REQUEST_INTRODUCTION, NODE_LOST, ADD_CLIENT, CLIENT_ADDED, BROKER_CHANNEL ->
+            case REQUEST_INTRODUCTION, NODE_LOST, ADD_CLIENT, CLIENT_ADDED, BROKER_CHANNEL, CLIENT_HELLO ->
                     new FrameBody.NodeFrame(type, readId(b, type + " node"));
             case BAD_MESSAGE -> {
                 Id128 node = readId(b, "BAD_MESSAGE node");
@@ -111,8 +113,9 @@ public final class FrameCodec {
 
     private static FrameBody.Invite decodeInvite(ByteBuffer b) throws ProtocolException {
         Id128 token = readId(b, "INVITE token");
-        Id128 inviter = readId(b, "INVITE node");
-        Id128 broker = readId(b, "INVITE broker");
+        Id128 inviter = readId(b, "INVITE inviter node");
+        need(b, Id128.SIZE, "INVITE broker");
+        Id128 broker = Id128.read(b); // zero exactly when isolated, checked below
         need(b, 4, "INVITE flags");
         int flags = b.getInt();
         if ((flags & ~1) != 0) {
@@ -127,11 +130,15 @@ public final class FrameCodec {
         if (isolated && count != 1) {
             throw new ProtocolException("an isolated INVITE names " + count + " pipes; it must name exactly 1");
         }
+        if (isolated != broker.equals(ZERO)) {
+            throw new ProtocolException(isolated ? "isolated INVITE names broker " + broker + "; it must be zero"
+                    : "INVITE broker is zero; only an isolated invitation has no broker");
+        }
         List<FrameBody.PipeName> pipes = new ArrayList<>((int) count);
         Set<String> names = new HashSet<>();
         Set<Id128> ids = new HashSet<>();
         for (int i = 0; i < count; i++) {
-            Id128 id = readId(b, "INVITE pipe port");
+            Id128 id = readId(b, "INVITE pipe port " + i);
             need(b, 2, "INVITE pipe name length");
             int len = b.getShort() & 0xffff;
             if (len == 0 || len > FrameBody.PipeName.MAX_NAME_BYTES) {
@@ -154,15 +161,20 @@ public final class FrameCodec {
 
     private static FrameBody.Accept decodeAccept(ByteBuffer b) throws ProtocolException {
         Id128 token = readId(b, "ACCEPT token");
-        Id128 invitee = readId(b, "ACCEPT node");
+        Id128 invitee = readId(b, "ACCEPT invitee node");
         need(b, 4, "ACCEPT port count");
         long count = b.getInt() & 0xffffffffL;
         if (count > FrameBody.Invite.MAX_PIPES) {
             throw new ProtocolException("ACCEPT names " + count + " ports, limit is " + FrameBody.Invite.MAX_PIPES);
         }
         List<Id128> ports = new ArrayList<>((int) count);
+        Set<Id128> distinct = new HashSet<>();
         for (int i = 0; i < count; i++) {
-            ports.add(readId(b, "ACCEPT port"));
+            Id128 port = readId(b, "ACCEPT port " + i);
+            if (!distinct.add(port)) {
+                throw new ProtocolException("ACCEPT uses port " + port + " twice");
+            }
+            ports.add(port);
         }
         return new FrameBody.Accept(token, invitee, ports);
     }
@@ -178,9 +190,14 @@ public final class FrameCodec {
         }
     }
 
+    /** Reads an id that must not be zero: node names, port names and tokens never are (docs/protocol.md §4). */
     private static Id128 readId(ByteBuffer b, String what) throws ProtocolException {
         need(b, Id128.SIZE, what);
-        return Id128.read(b);
+        Id128 id = Id128.read(b);
+        if (id.equals(ZERO)) {
+            throw new ProtocolException(what + " is zero; ids are never zero");
+        }
+        return id;
     }
 
     private static void need(ByteBuffer b, int n, String what) throws ProtocolException {

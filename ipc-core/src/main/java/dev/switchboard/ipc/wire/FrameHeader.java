@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * The 16-byte header in front of every frame. Layout (little-endian), see docs/protocol.md:
+ * Internal: the 16-byte header in front of every frame. Layout (little-endian), see docs/protocol.md:
  *
  * <pre>
  *  0  u32 magic         0x44425753 ("SWBD" in stream order)

@@ -1,6 +1,6 @@
 package dev.switchboard.ipc.wire;
 
-/** The type byte of a frame header. Values are fixed by docs/protocol.md. */
+/** Internal: the type byte of a frame header. Values are fixed by docs/protocol.md. */
 public enum FrameType {
     /** Named-channel preface: the connecting process proves it holds the one-time token. */
     CONNECT(0x01, 0),
@@ -23,7 +23,9 @@ public enum FrameType {
     /** Inviter to invitee: a channel to the broker of this graph (one handle). */
     BROKER_CHANNEL(0x0C, 1),
     /** A message from a node was bad; passed towards the process that invited that node. */
-    BAD_MESSAGE(0x0D, 0);
+    BAD_MESSAGE(0x0D, 0),
+    /** Invitee to broker, the first frame on the channel BROKER_CHANNEL gave it: its own node name. */
+    CLIENT_HELLO(0x0E, 0);
 
     private static final FrameType[] BY_CODE = new FrameType[256];
 

@@ -3,7 +3,7 @@ package dev.switchboard.ipc.wire;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 
-/** A 128-bit identifier: node names, pipe ids and one-time tokens. Written as two little-endian u64. */
+/** Internal: a 128-bit identifier: node names, pipe ids and one-time tokens. Written as two little-endian u64. */
 public record Id128(long high, long low) {
 
     public static final int SIZE = 16;

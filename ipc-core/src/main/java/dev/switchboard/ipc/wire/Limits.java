@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Bounds every reader enforces on what a peer sends (docs/protocol.md §9). Each bound is defined
- * here once.
+ * Bounds every reader enforces on what a peer sends (docs/protocol.md §9); applications pass
+ * them to invitations. Each bound is defined here once.
  *
  * @param maxFrameBytes largest accepted frame, header included (default 64 MiB + header)
  * @param maxHandlesPerFrame OS handles one frame may carry; never above {@link #HANDLE_CAP}

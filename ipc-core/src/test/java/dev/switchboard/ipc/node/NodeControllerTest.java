@@ -217,6 +217,22 @@ class NodeControllerTest {
     }
 
     @Test
+    void aClientAddedByAnotherInviterIsAMemberOnlyOnceItSaysHelloAndIntroductionsToItWaitForThat() throws Exception {
+        NodeController c = new NodeController(t);
+        NodeController d = new NodeController(t);
+        NodeController g = new NodeController(t);
+        invite(broker, c, new Sink(), false);
+        invite(broker, d, new Sink(), false);
+        settle();
+        int brokerPeers = broker.stats().peers();
+        invite(c, g, new Sink(), false); // C sends ADD_CLIENT(G); G's CLIENT_HELLO follows a round trip later
+        d.requestIntroductionForTest(g.name()); // reaches the broker while G is still pending
+        awaitTrue(() -> g.stats().peers() == 3 && d.stats().peers() == 2,
+                "D introduced to G once G connected (G: " + g.stats().peers() + " peers, D: " + d.stats().peers() + ")");
+        assertEquals(brokerPeers + 1, broker.stats().peers(), "G is a member of the broker's graph");
+    }
+
+    @Test
     void losingAClientClosesRoutesThroughItEverywhere() throws Exception {
         NodeController a = new NodeController(t);
         NodeController b = new NodeController(t);

@@ -1,6 +1,7 @@
 package dev.switchboard.ipc.wire;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,7 +44,7 @@ class FrameCodecTest {
         assertEquals(empty, roundTrip(empty, 0));
         FrameBody.Invite isolated = new FrameBody.Invite(a, b, new Id128(0, 0), true, List.of(new FrameBody.PipeName("x", a)));
         assertEquals(isolated, roundTrip(isolated, 0));
-        for (FrameType t : List.of(FrameType.REQUEST_INTRODUCTION, FrameType.NODE_LOST, FrameType.ADD_CLIENT)) {
+        for (FrameType t : List.of(FrameType.REQUEST_INTRODUCTION, FrameType.NODE_LOST, FrameType.ADD_CLIENT, FrameType.CLIENT_HELLO)) {
             assertEquals(new FrameBody.NodeFrame(t, a), roundTrip(new FrameBody.NodeFrame(t, a), 0));
         }
         for (FrameType t : List.of(FrameType.CLIENT_ADDED, FrameType.BROKER_CHANNEL, FrameType.INTRODUCE)) {
@@ -113,36 +114,36 @@ class FrameCodecTest {
     @Test
     void hostileBodiesAreRejectedWithPreciseReasons() {
         assertTrue(rejectBody(FrameType.NODE_LOST, 0, ByteBuffer.allocate(8)).contains("NODE_LOST node truncated"));
-        assertTrue(rejectBody(FrameType.NODE_LOST, 0, ByteBuffer.allocate(20)).contains("4 trailing bytes"));
+        assertTrue(rejectBody(FrameType.NODE_LOST, 0, ids(20, 16)).contains("4 trailing bytes"));
         assertTrue(rejectBody(FrameType.ACCEPT, 2, ByteBuffer.allocate(36)).contains("ACCEPT frame carries 2 handles; it must carry 0"));
         assertTrue(rejectBody(FrameType.CLIENT_ADDED, 0, ByteBuffer.allocate(16)).contains("CLIENT_ADDED frame carries 0 handles; it must carry 1"));
-        assertTrue(rejectBody(FrameType.INTRODUCE, 2, ByteBuffer.allocate(16)).contains("INTRODUCE carries 2 handles; it must carry 0 or 1"));
-        ByteBuffer longReason = ByteBuffer.allocate(18).order(ByteOrder.LITTLE_ENDIAN);
+        assertTrue(rejectBody(FrameType.INTRODUCE, 2, ids(16, 16)).contains("INTRODUCE carries 2 handles; it must carry 0 or 1"));
+        ByteBuffer longReason = ids(18, 16);
         longReason.position(16).putShort((short) 5000).flip();
         assertTrue(rejectBody(FrameType.BAD_MESSAGE, 0, longReason).contains("reason of 5000 bytes, limit is 1024"));
 
         // INVITE: token, inviter, broker (48 bytes), flags at 48, pipe count at 52, entries from 56
-        ByteBuffer badFlags = ByteBuffer.allocate(56).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer badFlags = ids(56, 48);
         badFlags.position(48).putInt(6).putInt(0).flip();
         assertTrue(rejectBody(FrameType.INVITE, 0, badFlags).contains("unknown flags 0x00000006"));
 
-        ByteBuffer isolatedTwo = ByteBuffer.allocate(56).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer isolatedTwo = ids(56, 48);
         isolatedTwo.position(48).putInt(1).putInt(2).flip();
         assertTrue(rejectBody(FrameType.INVITE, 0, isolatedTwo).contains("isolated INVITE names 2 pipes; it must name exactly 1"));
 
-        ByteBuffer tooMany = ByteBuffer.allocate(56).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer tooMany = ids(56, 48);
         tooMany.position(52).putInt(5000).flip();
         assertTrue(rejectBody(FrameType.INVITE, 0, tooMany).contains("names 5000 pipes, limit is 1024"));
 
-        ByteBuffer missing = ByteBuffer.allocate(56).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer missing = ids(56, 48);
         missing.position(52).putInt(1).flip();
-        assertTrue(rejectBody(FrameType.INVITE, 0, missing).contains("INVITE pipe port truncated"));
+        assertTrue(rejectBody(FrameType.INVITE, 0, missing).contains("INVITE pipe port 0 truncated"));
 
-        ByteBuffer badUtf8 = ByteBuffer.allocate(56 + 16 + 2 + 2).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer badUtf8 = ids(56 + 16 + 2 + 2, 48);
         badUtf8.position(52).putInt(1).putLong(1).putLong(2).putShort((short) 2).put((byte) 0xc3).put((byte) 0x28).flip();
         assertTrue(rejectBody(FrameType.INVITE, 0, badUtf8).contains("not valid UTF-8"));
 
-        ByteBuffer longName = ByteBuffer.allocate(56 + 16 + 2).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer longName = ids(56 + 16 + 2, 48);
         longName.position(52).putInt(1).putLong(1).putLong(2).putShort((short) 300).flip();
         assertTrue(rejectBody(FrameType.INVITE, 0, longName).contains("name length 300 outside 1..255"));
 
@@ -152,6 +153,49 @@ class FrameCodecTest {
         FrameHeader h = new FrameHeader(FrameType.INVITE, 0, dup.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(8));
         ByteBuffer body = dup.duplicate().position(16).limit(h.frameLength());
         assertTrue(assertThrows(ProtocolException.class, () -> FrameCodec.decode(h, body)).getMessage().contains("twice"));
+    }
+
+    /** A little-endian buffer of {@code size} bytes whose first {@code idBytes} are non-zero ids. */
+    private static ByteBuffer ids(int size, int idBytes) {
+        ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < idBytes; i++) {
+            b.put(i, (byte) 0x11);
+        }
+        return b;
+    }
+
+    private static ByteBuffer bodyOf(FrameBody f) {
+        ByteBuffer encoded = FrameCodec.encode(f);
+        int length = encoded.duplicate().order(ByteOrder.LITTLE_ENDIAN).getInt(8);
+        return encoded.position(FrameHeader.SIZE).limit(length).slice();
+    }
+
+    private static String rejectEncoded(FrameBody f) {
+        return rejectBody(f.type(), 0, bodyOf(f));
+    }
+
+    @Test
+    void zeroIdsAreRejectedNamingTheField() {
+        Id128 zero = new Id128(0, 0);
+        Id128 a = Id128.random();
+        Id128 b = Id128.random();
+        List<FrameBody.PipeName> one = List.of(new FrameBody.PipeName("p", a));
+        assertEquals("INVITE token is zero; ids are never zero", rejectEncoded(new FrameBody.Invite(zero, a, b, false, one)));
+        assertEquals("INVITE inviter node is zero; ids are never zero", rejectEncoded(new FrameBody.Invite(a, zero, b, false, one)));
+        assertEquals("INVITE broker is zero; only an isolated invitation has no broker", rejectEncoded(new FrameBody.Invite(a, b, zero, false, one)));
+        assertTrue(rejectEncoded(new FrameBody.Invite(a, b, b, true, one)).startsWith("isolated INVITE names broker "));
+        assertEquals("INVITE pipe port 1 is zero; ids are never zero", rejectEncoded(new FrameBody.Invite(a, b, b, false,
+                List.of(new FrameBody.PipeName("p", a), new FrameBody.PipeName("q", zero)))));
+        assertEquals("ACCEPT token is zero; ids are never zero", rejectEncoded(new FrameBody.Accept(zero, a, List.of(b))));
+        assertEquals("ACCEPT invitee node is zero; ids are never zero", rejectEncoded(new FrameBody.Accept(a, zero, List.of(b))));
+        assertEquals("ACCEPT port 1 is zero; ids are never zero", rejectEncoded(new FrameBody.Accept(a, b, List.of(a, zero))));
+        assertTrue(rejectEncoded(new FrameBody.Accept(a, b, List.of(a, a))).startsWith("ACCEPT uses port "));
+        assertEquals("NODE_LOST node is zero; ids are never zero", rejectEncoded(new FrameBody.NodeFrame(FrameType.NODE_LOST, zero)));
+        assertEquals("CONNECT token is zero; ids are never zero", rejectEncoded(new FrameBody.Connect(zero)));
+        assertEquals("BAD_MESSAGE node is zero; ids are never zero", rejectEncoded(new FrameBody.BadMessage(zero, "x")));
+        // an isolated invitation names no broker, and that decodes
+        FrameBody.Invite isolated = new FrameBody.Invite(a, b, zero, true, one);
+        assertDoesNotThrow(() -> FrameCodec.decode(new FrameHeader(FrameType.INVITE, 0, FrameHeader.SIZE + isolated.bodyLength()), bodyOf(isolated)));
     }
 
     @Test

@@ -69,6 +69,7 @@ public final class PeerMain {
             ResultFile r = switch (series) {
                 case SwitchboardSetup.NAME -> SwitchboardSetup.measure(w, dir);
                 case ScaleBroker.NAME -> ScaleBroker.measure(w, dir);
+                case TypedSyncSeries.NAME -> TypedSyncSeries.measure(w);
                 default -> {
                     try (Link link = series(series).open(w, dir)) {
                         yield ParentLoops.run(link, w);
@@ -104,6 +105,8 @@ public final class PeerMain {
             case JunixsocketSeries.NAME -> new JunixsocketSeries();
             case JdkUdsSeries.NAME -> new JdkUdsSeries();
             case GrpcSeries.NAME -> new GrpcSeries();
+            case TypedSyncSeries.NAME -> new TypedSyncSeries();
+            case GrpcProtoSeries.NAME -> new GrpcProtoSeries();
             case JeromqSeries.NAME -> new JeromqSeries();
             default -> throw new IllegalArgumentException("unknown series " + name);
         };

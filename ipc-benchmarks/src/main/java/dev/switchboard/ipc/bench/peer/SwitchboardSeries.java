@@ -83,7 +83,7 @@ final class SwitchboardSeries implements PeerSeries {
      * checks the size and drops the message, since no benchmark looks at the bytes. A stream
      * link must copy into the caller's array instead: that copy is part of what a stream costs.
      */
-    private static final class PipeLink implements Link {
+    static final class PipeLink implements Link {
         private final MessagePipe pipe;
         private final ChildProcess child;
         private final FileInputStream devNull;

@@ -25,7 +25,7 @@ public record BrokenDownTime(int year, int month, int dayOfMonth, int hour, int 
                              int dayOfWeek, int dayOfYear, boolean daylightSaving, int utcOffsetSeconds,
                              String zoneAbbreviation, String zoneId) {
 
-    /** The same moment with its offset. */
+    /** {@return the same moment with its offset} */
     public OffsetDateTime toOffsetDateTime() {
         return OffsetDateTime.of(year, month, dayOfMonth, hour, minute, second, 0,
                 ZoneOffset.ofTotalSeconds(utcOffsetSeconds));

@@ -9,6 +9,11 @@ public class MalformedPacketException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message what is wrong, and where in the packet
+     */
     public MalformedPacketException(String message) {
         super(message);
     }

@@ -25,12 +25,23 @@ public final class PacketReader implements AutoCloseable {
         this.handles = handles;
     }
 
+    /**
+     * Reads one byte.
+     *
+     * @return the byte, sign-extended
+     * @throws MalformedPacketException at the end of the packet
+     */
     public int getByte() {
         need(1);
         return buf.get();
     }
 
-    /** Exactly 0 or 1; anything else is malformed. */
+    /**
+     * Reads a boolean byte: exactly 0 or 1; anything else is malformed.
+     *
+     * @return the value
+     * @throws MalformedPacketException at the end of the packet, or for another byte
+     */
     public boolean getBoolean() {
         int b = getByte();
         if (b != 0 && b != 1) {
@@ -39,22 +50,45 @@ public final class PacketReader implements AutoCloseable {
         return b == 1;
     }
 
+    /**
+     * Reads a big-endian int16.
+     *
+     * @return the value
+     * @throws MalformedPacketException when fewer than 2 bytes are left
+     */
     public short getShort() {
         need(2);
         return buf.getShort();
     }
 
+    /**
+     * Reads a big-endian int32.
+     *
+     * @return the value
+     * @throws MalformedPacketException when fewer than 4 bytes are left
+     */
     public int getInt() {
         need(4);
         return buf.getInt();
     }
 
+    /**
+     * Reads a big-endian int64.
+     *
+     * @return the value
+     * @throws MalformedPacketException when fewer than 8 bytes are left
+     */
     public long getLong() {
         need(8);
         return buf.getLong();
     }
 
-    /** Null when written as null; malformed when not valid UTF-8. */
+    /**
+     * Reads a string written by {@link PacketWriter#putString}.
+     *
+     * @return the string; null when written as null
+     * @throws MalformedPacketException when it is cut short or not valid UTF-8
+     */
     public String getString() {
         byte[] b = getBytes();
         if (b == null) {
@@ -70,6 +104,13 @@ public final class PacketReader implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads a byte array written by {@link PacketWriter#putBytes}.
+     *
+     * @return a new array; null when written as null
+     * @throws MalformedPacketException when the length is negative (other than -1) or exceeds
+     *     what is left
+     */
     public byte[] getBytes() {
         int len = getInt();
         if (len == -1) {
@@ -84,11 +125,12 @@ public final class PacketReader implements AutoCloseable {
         return b;
     }
 
-    /** Bytes not read yet. */
+    /** {@return how many bytes are not read yet} */
     public int remaining() {
         return buf.remaining();
     }
 
+    /** {@return how many handles came with the packet, taken or not} */
     public int handleCount() {
         return handles.length;
     }
@@ -96,6 +138,8 @@ public final class PacketReader implements AutoCloseable {
     /**
      * Hands handle {@code i} to the caller.
      *
+     * @param i the handle's index in the packet
+     * @return the handle; the caller closes it
      * @throws MalformedPacketException when there is no such handle or it was taken already
      */
     public PlatformHandle takeHandle(int i) {

@@ -26,16 +26,34 @@ public final class PacketWriter implements AutoCloseable {
         this.maxHandles = maxHandles;
     }
 
+    /**
+     * Writes one byte.
+     *
+     * @param v the value; only its low 8 bits are written
+     * @return this writer
+     */
     public PacketWriter putByte(int v) {
         ensure(1);
         buf[size++] = (byte) v;
         return this;
     }
 
+    /**
+     * Writes a boolean as one byte, 1 or 0.
+     *
+     * @param v the value
+     * @return this writer
+     */
     public PacketWriter putBoolean(boolean v) {
         return putByte(v ? 1 : 0);
     }
 
+    /**
+     * Writes a big-endian int16.
+     *
+     * @param v the value; only its low 16 bits are written
+     * @return this writer
+     */
     public PacketWriter putShort(int v) {
         ensure(2);
         buf[size++] = (byte) (v >>> 8);
@@ -43,6 +61,12 @@ public final class PacketWriter implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Writes a big-endian int32.
+     *
+     * @param v the value
+     * @return this writer
+     */
     public PacketWriter putInt(int v) {
         ensure(4);
         for (int shift = 24; shift >= 0; shift -= 8) {
@@ -51,6 +75,12 @@ public final class PacketWriter implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Writes a big-endian int64.
+     *
+     * @param v the value
+     * @return this writer
+     */
     public PacketWriter putLong(long v) {
         ensure(8);
         for (int shift = 56; shift >= 0; shift -= 8) {
@@ -59,12 +89,22 @@ public final class PacketWriter implements AutoCloseable {
         return this;
     }
 
-    /** int32 byte length (-1 for null), then UTF-8. */
+    /**
+     * Writes a string: int32 byte length (-1 for null), then UTF-8.
+     *
+     * @param s the string, or null
+     * @return this writer
+     */
     public PacketWriter putString(String s) {
         return putBytes(s == null ? null : s.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** int32 length (-1 for null), then the bytes. */
+    /**
+     * Writes a byte array: int32 length (-1 for null), then the bytes.
+     *
+     * @param b the bytes, copied; or null
+     * @return this writer
+     */
     public PacketWriter putBytes(byte[] b) {
         if (b == null) {
             return putInt(-1);
@@ -80,6 +120,8 @@ public final class PacketWriter implements AutoCloseable {
      * Sends {@code handle} with the packet (SCM_RIGHTS). The writer owns it from now on and
      * closes this process's copy once the packet is sent, or when the writer is closed unsent.
      *
+     * @param handle the handle; the writer owns it from now on, even when this throws
+     * @return this writer
      * @throws IllegalStateException in a request, or beyond {@link SandboxIpc#MAX_REPLY_HANDLES}
      */
     public PacketWriter attach(PlatformHandle handle) {
@@ -94,7 +136,7 @@ public final class PacketWriter implements AutoCloseable {
         return this;
     }
 
-    /** Bytes written so far. */
+    /** {@return how many bytes were written so far} */
     public int size() {
         return size;
     }

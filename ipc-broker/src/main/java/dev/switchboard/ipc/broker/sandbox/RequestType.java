@@ -32,6 +32,13 @@ public final class RequestType<Q, R> {
     /**
      * A user request type.
      *
+     * @param name shown in errors and logs
+     * @param magic the int32 that opens its packets, unique among the host's request types
+     * @param requestCodec encodes requests on the client, decodes them on the host
+     * @param replyCodec encodes replies on the host, decodes them on the client
+     * @param <Q> request type
+     * @param <R> reply type
+     * @return the request type
      * @throws IllegalArgumentException for a magic in Switchboard's reserved range
      *                                  ({@code 0x5342xxxx})
      */
@@ -48,18 +55,22 @@ public final class RequestType<Q, R> {
         return new RequestType<>(name, magic, requestCodec, replyCodec);
     }
 
+    /** {@return the name shown in errors and logs} */
     public String name() {
         return name;
     }
 
+    /** {@return the int32 that opens this type's packets} */
     public int magic() {
         return magic;
     }
 
+    /** {@return the codec of the request} */
     public SandboxCodec<Q> requestCodec() {
         return requestCodec;
     }
 
+    /** {@return the codec of the reply} */
     public SandboxCodec<R> replyCodec() {
         return replyCodec;
     }

@@ -12,12 +12,20 @@ package dev.switchboard.ipc.broker.sandbox;
  */
 public interface SandboxCodec<T> {
 
-    /** Writes {@code value}. Handles given to {@link PacketWriter#attach} belong to the writer. */
+    /**
+     * Writes {@code value}. Handles given to {@link PacketWriter#attach} belong to the writer.
+     *
+     * @param value the value
+     * @param out the packet body
+     */
     void encode(T value, PacketWriter out);
 
     /**
      * Reads a value. Handles taken with {@link PacketReader#takeHandle} belong to the value;
      * those not taken are closed with the reader.
+     *
+     * @param in the packet body
+     * @return the value
      *
      * @throws MalformedPacketException when the bytes do not form a value
      */

@@ -19,6 +19,7 @@ public final class SandboxCodecs {
         }
     };
 
+    /** A big-endian int32; not null. */
     public static final SandboxCodec<Integer> INT = new SandboxCodec<>() {
         @Override
         public void encode(Integer value, PacketWriter out) {
@@ -31,6 +32,7 @@ public final class SandboxCodecs {
         }
     };
 
+    /** A big-endian int64; not null. */
     public static final SandboxCodec<Long> LONG = new SandboxCodec<>() {
         @Override
         public void encode(Long value, PacketWriter out) {

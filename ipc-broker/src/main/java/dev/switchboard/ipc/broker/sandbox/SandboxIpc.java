@@ -38,7 +38,12 @@ public final class SandboxIpc {
      */
     static final int RESERVED_MAGIC_PREFIX = 0x5342;
 
-    /** The value of {@link #SWITCH} in {@code args} ({@code SWITCH=VALUE} or the next argument). */
+    /**
+     * Finds the value of {@link #SWITCH} in {@code args} ({@code SWITCH=VALUE} or the next argument).
+     *
+     * @param args command-line arguments
+     * @return the value, or empty when the switch is absent
+     */
     public static Optional<String> findSwitch(String[] args) {
         return dev.switchboard.ipc.PlatformChannelEndpoint.findSwitch(args, SWITCH);
     }

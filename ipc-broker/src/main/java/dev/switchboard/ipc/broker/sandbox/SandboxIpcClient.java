@@ -57,6 +57,7 @@ public final class SandboxIpcClient implements AutoCloseable {
      * line (both {@code fd:N}). Every call returns the same client; it lives as long as the
      * process, so do not close it unless nothing in the process will use it again.
      *
+     * @return the process's client
      * @throws IllegalStateException when this process was not given a sandbox channel
      */
     public static synchronized SandboxIpcClient fromEnvironment() {
@@ -73,7 +74,14 @@ public final class SandboxIpcClient implements AutoCloseable {
         return environmentClient;
     }
 
-    /** A client for the socket named by a switch value ({@code fd:N}); takes ownership of fd N. */
+    /**
+     * A client for the socket named by a switch value ({@code fd:N}); takes ownership of fd N.
+     *
+     * @param value the switch value
+     * @return the client; the caller closes it
+     * @throws IllegalArgumentException when {@code value} is malformed or fd N is not a
+     *     SOCK_SEQPACKET socket
+     */
     public static SandboxIpcClient fromSwitchValue(String value) {
         if (!value.startsWith("fd:")) {
             throw new IllegalArgumentException("bad sandbox IPC switch '" + value + "': fd:N expected");
@@ -87,7 +95,13 @@ public final class SandboxIpcClient implements AutoCloseable {
         return ofFd(fd);
     }
 
-    /** A client for raw descriptor {@code fd}, which it takes ownership of (also on failure). */
+    /**
+     * A client for raw descriptor {@code fd}, which it takes ownership of (also on failure).
+     *
+     * @param fd a SOCK_SEQPACKET socket connected to a sandbox host
+     * @return the client; the caller closes it
+     * @throws IllegalArgumentException when {@code fd} is negative or not a SOCK_SEQPACKET socket
+     */
     public static SandboxIpcClient ofFd(int fd) {
         if (fd < 0) {
             throw new IllegalArgumentException("negative fd " + fd);
@@ -100,6 +114,8 @@ public final class SandboxIpcClient implements AutoCloseable {
      * {@link SandboxIpcHost#duplicateChildEnd()}). Takes ownership of {@code socket}, also when
      * this throws.
      *
+     * @param socket the handle
+     * @return the client; the caller closes it
      * @throws IllegalArgumentException when it is not a SOCK_SEQPACKET socket
      */
     public static SandboxIpcClient ofHandle(PlatformHandle socket) {
@@ -123,7 +139,14 @@ public final class SandboxIpcClient implements AutoCloseable {
         }
     }
 
-    /** LocalTime in the host's default zone. */
+    /**
+     * Asks the host for the broken-down local time of {@code epochSeconds} in its default zone.
+     *
+     * @param epochSeconds seconds since 1970-01-01T00:00Z
+     * @return the local time, as the host computes it
+     * @throws SandboxRequestRefusedException for a time out of range
+     * @throws SandboxIpcException when the call fails (see {@link #call(RequestType, Object, Duration)})
+     */
     public BrokenDownTime localTime(long epochSeconds) throws SandboxIpcException {
         return localTime(epochSeconds, null);
     }
@@ -132,7 +155,11 @@ public final class SandboxIpcClient implements AutoCloseable {
      * The broken-down local time of {@code epochSeconds} in {@code zoneId} (null: the host's
      * default zone), as the host computes it.
      *
+     * @param epochSeconds seconds since 1970-01-01T00:00Z
+     * @param zoneId a zone id such as {@code Europe/Berlin}, or null for the host's default
+     * @return the local time
      * @throws SandboxRequestRefusedException for an unknown zone or a time out of range
+     * @throws SandboxIpcException when the call fails (see {@link #call(RequestType, Object, Duration)})
      */
     public BrokenDownTime localTime(long epochSeconds, String zoneId) throws SandboxIpcException {
         return call(SandboxRequests.LOCAL_TIME, new SandboxRequests.LocalTimeRequest(epochSeconds, zoneId), DEFAULT_TIMEOUT);
@@ -142,15 +169,29 @@ public final class SandboxIpcClient implements AutoCloseable {
      * A new shared-memory segment of exactly {@code size} bytes (a sealed-size memfd), owned by
      * the caller. {@link SharedMemorySegments#map} maps it.
      *
+     * @param size the segment's size in bytes
+     * @param executable whether the segment may be mapped executable
+     * @return the segment's handle; the caller closes it
      * @throws SandboxRequestRefusedException when the size is over the host's limit or the host
      *                                        does not allow executable segments
+     * @throws SandboxIpcException when the call fails (see {@link #call(RequestType, Object, Duration)})
      */
     public PlatformHandle makeSharedMemorySegment(long size, boolean executable) throws SandboxIpcException {
         return call(SandboxRequests.MAKE_SHARED_MEMORY_SEGMENT, new SandboxRequests.SharedMemoryRequest(size, executable),
                 DEFAULT_TIMEOUT);
     }
 
-    /** {@link #call(RequestType, Object, Duration)} with {@link #DEFAULT_TIMEOUT}. */
+    /**
+     * Sends one request and waits up to {@link #DEFAULT_TIMEOUT} for its reply, as
+     * {@link #call(RequestType, Object, Duration)} does.
+     *
+     * @param type the request type, as the host registered it
+     * @param request the request; handles it carries move to the host
+     * @param <Q> request type
+     * @param <R> reply type
+     * @return the reply; the caller owns handles in it
+     * @throws SandboxIpcException when the host refused, dropped or never answered the request
+     */
     public <Q, R> R call(RequestType<Q, R> type, Q request) throws SandboxIpcException {
         return call(type, request, DEFAULT_TIMEOUT);
     }
@@ -158,6 +199,11 @@ public final class SandboxIpcClient implements AutoCloseable {
     /**
      * Sends one request and waits for its reply.
      *
+     * @param type the request type, as the host registered it
+     * @param request the request
+     * @param <Q> request type
+     * @param <R> reply type
+     * @return the reply; the caller owns handles in it
      * @param timeout for the whole call: room to send, then the reply
      * @throws SandboxRequestRefusedException the host declined, with its reason
      * @throws SandboxTimeoutException        no reply in time

@@ -11,10 +11,21 @@ public class SandboxIpcException extends IOException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message what went wrong
+     */
     public SandboxIpcException(String message) {
         super(message);
     }
 
+    /**
+     * Creates the exception.
+     *
+     * @param message what went wrong
+     * @param cause the failure underneath
+     */
     public SandboxIpcException(String message, Throwable cause) {
         super(message, cause);
     }

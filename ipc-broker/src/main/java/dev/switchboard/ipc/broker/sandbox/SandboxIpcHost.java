@@ -76,12 +76,25 @@ public final class SandboxIpcHost implements AutoCloseable {
             this.handlers = handlers;
         }
 
-        /** Whether MakeSharedMemorySegment may hand out executable segments (refused otherwise). */
+        /**
+         * Returns a copy that says whether MakeSharedMemorySegment may hand out executable
+         * segments (refused otherwise).
+         *
+         * @param allow true to allow them
+         * @return the new options
+         */
         public Options allowExecutableMemory(boolean allow) {
             return new Options(allow, maxSegmentBytes, maxRequestBytes, handlers);
         }
 
-        /** Larger MakeSharedMemorySegment requests are refused. */
+        /**
+         * Returns a copy with a segment size limit; larger MakeSharedMemorySegment requests are
+         * refused.
+         *
+         * @param max the largest segment, in bytes
+         * @return the new options
+         * @throws IllegalArgumentException when {@code max} is not positive
+         */
         public Options maxSegmentBytes(long max) {
             if (max < 1) {
                 throw new IllegalArgumentException("maxSegmentBytes must be positive");
@@ -92,6 +105,10 @@ public final class SandboxIpcHost implements AutoCloseable {
         /**
          * Longer requests (magic included) are dropped as {@link RejectReason#OVERSIZED}. At
          * least 16 and at most 64 KiB: a request must fit the shared socket's send buffer whole.
+         *
+         * @param max the longest request, in bytes
+         * @return a copy with that limit
+         * @throws IllegalArgumentException when {@code max} is outside 16..65536
          */
         public Options maxRequestBytes(int max) {
             if (max < 16 || max > 64 * 1024) {
@@ -103,6 +120,11 @@ public final class SandboxIpcHost implements AutoCloseable {
         /**
          * Answers {@code type} with {@code handler}, on the handler thread.
          *
+         * @param type the request type
+         * @param handler answers it
+         * @param <Q> request type
+         * @param <R> reply type
+         * @return a copy with that handler added
          * @throws IllegalArgumentException when another handler has the same magic
          */
         public <Q, R> Options handle(RequestType<Q, R> type, SandboxRequestHandler<Q, R> handler) {
@@ -116,14 +138,17 @@ public final class SandboxIpcHost implements AutoCloseable {
             return new Options(allowExecutableMemory, maxSegmentBytes, maxRequestBytes, Collections.unmodifiableMap(more));
         }
 
+        /** {@return whether MakeSharedMemorySegment may hand out executable segments} */
         public boolean allowExecutableMemory() {
             return allowExecutableMemory;
         }
 
+        /** {@return the largest segment MakeSharedMemorySegment hands out, in bytes} */
         public long maxSegmentBytes() {
             return maxSegmentBytes;
         }
 
+        /** {@return the longest request accepted, in bytes, magic included} */
         public int maxRequestBytes() {
             return maxRequestBytes;
         }
@@ -133,13 +158,26 @@ public final class SandboxIpcHost implements AutoCloseable {
      * Counters since start. Every request received ends in exactly one of served, refused,
      * failed or one rejected reason; {@code undeliverable} counts answers (of any kind) whose
      * reply channel was already closed, typically because the child timed out or died.
+     *
+     * @param served requests answered with a reply
+     * @param refused requests declined by their handler, with a reason
+     * @param failed requests whose handler or reply encoding threw, or whose reply was too large
+     * @param undeliverable answers whose reply channel was already closed
+     * @param rejected requests dropped before any handler ran, by reason; unmodifiable
      */
     public record Stats(long served, long refused, long failed, long undeliverable, Map<RejectReason, Long> rejected) {
 
+        /**
+         * Returns how many requests were dropped for {@code reason}.
+         *
+         * @param reason the reason
+         * @return the count
+         */
         public long rejected(RejectReason reason) {
             return rejected.getOrDefault(reason, 0L);
         }
 
+        /** {@return how many requests were dropped, for any reason} */
         public long rejectedTotal() {
             return rejected.values().stream().mapToLong(Long::longValue).sum();
         }
@@ -209,7 +247,13 @@ public final class SandboxIpcHost implements AutoCloseable {
         this.thread.setDaemon(true);
     }
 
-    /** A host with the built-in request types only and {@link Options#DEFAULT} limits. */
+    /**
+     * Starts a host with the built-in request types only and {@link Options#DEFAULT} limits.
+     *
+     * @return the running host; the caller closes it
+     * @throws IOException when the sockets cannot be created
+     * @throws UnsupportedOperationException when this OS has no sandbox channel (only Linux has)
+     */
     public static SandboxIpcHost start() throws IOException {
         return start(Options.DEFAULT);
     }
@@ -217,6 +261,9 @@ public final class SandboxIpcHost implements AutoCloseable {
     /**
      * Creates the socketpair and the lifeline and starts the handler thread.
      *
+     * @param options limits and request handlers
+     * @return the running host; the caller closes it
+     * @throws IOException when the sockets cannot be created
      * @throws UnsupportedOperationException when this OS has no sandbox channel (only Linux has)
      */
     public static SandboxIpcHost start(Options options) throws IOException {
@@ -246,6 +293,7 @@ public final class SandboxIpcHost implements AutoCloseable {
      * calls this for each launch and closes its duplicate after the spawn; this host's own copy
      * stays open for the next child.
      *
+     * @return the duplicate; the caller closes it
      * @throws IllegalStateException after {@link #close()}
      */
     public synchronized PlatformHandle duplicateChildEnd() {
@@ -255,10 +303,12 @@ public final class SandboxIpcHost implements AutoCloseable {
         return childEnd.duplicate();
     }
 
+    /** {@return the options the host was started with} */
     public Options options() {
         return options;
     }
 
+    /** {@return a snapshot of the counters} */
     public Stats stats() {
         Map<RejectReason, Long> r = new EnumMap<>(RejectReason.class);
         for (RejectReason reason : RejectReason.values()) {
@@ -267,12 +317,18 @@ public final class SandboxIpcHost implements AutoCloseable {
         return new Stats(served.get(), refused.get(), failed.get(), undeliverable.get(), Collections.unmodifiableMap(r));
     }
 
-    /** True until the handler thread has stopped and closed its descriptors. */
+    /** {@return true until the handler thread has stopped and closed its descriptors} */
     public boolean isRunning() {
         return stopped.getCount() > 0;
     }
 
-    /** Waits for the handler thread to stop; true when it has. */
+    /**
+     * Waits for the handler thread to stop.
+     *
+     * @param timeout how long to wait
+     * @return true when it has stopped
+     * @throws InterruptedException when the calling thread is interrupted while it waits
+     */
     public boolean awaitStopped(Duration timeout) throws InterruptedException {
         return stopped.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }

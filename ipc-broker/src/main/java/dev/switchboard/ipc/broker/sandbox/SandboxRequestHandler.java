@@ -12,6 +12,10 @@ package dev.switchboard.ipc.broker.sandbox;
 public interface SandboxRequestHandler<Q, R> {
 
     /**
+     * Answers one request.
+     *
+     * @param request the decoded request; handles in it belong to the handler
+     * @return the reply, encoded with the request type's reply codec
      * @throws SandboxRequestRefusedException to decline with a reason the child will see
      *                                        (any other exception becomes a generic failure
      *                                        reply)

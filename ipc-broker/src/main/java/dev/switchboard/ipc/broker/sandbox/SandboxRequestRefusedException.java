@@ -11,6 +11,11 @@ public class SandboxRequestRefusedException extends SandboxIpcException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param reason why the request was declined; the child sees it
+     */
     public SandboxRequestRefusedException(String reason) {
         super(reason);
     }

@@ -8,6 +8,11 @@ public class SandboxTimeoutException extends SandboxIpcException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message which request, and how long it waited
+     */
     public SandboxTimeoutException(String message) {
         super(message);
     }

@@ -20,6 +20,10 @@ public final class SharedMemorySegments {
      * The whole segment, read-write and shared: what this process writes, every process that
      * maps the same segment sees. The caller keeps {@code segment}; the mapping stays valid after
      * the handle is closed (until the buffer is garbage-collected).
+     *
+     * @param segment the segment's handle, still owned by the caller
+     * @return the mapping
+     * @throws IOException when the handle cannot be reopened or mapped
      */
     public static MappedByteBuffer map(PlatformHandle segment) throws IOException {
         try (FileChannel ch = FileChannel.open(procPath(segment), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
@@ -27,7 +31,13 @@ public final class SharedMemorySegments {
         }
     }
 
-    /** The segment's size in bytes. */
+    /**
+     * Returns the segment's size.
+     *
+     * @param segment the segment's handle, still owned by the caller
+     * @return the size in bytes
+     * @throws IOException when the handle cannot be reopened
+     */
     public static long size(PlatformHandle segment) throws IOException {
         try (FileChannel ch = FileChannel.open(procPath(segment), StandardOpenOption.READ)) {
             return ch.size();

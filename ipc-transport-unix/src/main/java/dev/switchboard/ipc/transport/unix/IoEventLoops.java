@@ -11,7 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one Netty event loop group every Unix channel of this JVM runs on. Created on first use and
+ * Internal: the one Netty event loop group every Unix channel of this JVM runs on. Created on first use and
  * never shut down: its threads are daemons, so they do not keep the JVM alive.
  */
 public final class IoEventLoops {

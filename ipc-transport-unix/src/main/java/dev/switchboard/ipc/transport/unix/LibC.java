@@ -7,7 +7,7 @@ import com.sun.jna.Platform;
 import java.io.IOException;
 
 /**
- * The few libc calls the channel code needs: close, dup, fcntl, socketpair, getuid. Other parts of
+ * Internal: the few libc calls the channel code needs: close, dup, fcntl, socketpair, getuid. Other parts of
  * the transport bind their own functions in their own classes.
  *
  * <p>Every call returns the raw libc result; on -1 read {@link #errno()} at once (JNA keeps the

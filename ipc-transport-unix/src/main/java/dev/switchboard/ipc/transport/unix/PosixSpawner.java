@@ -21,7 +21,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * Starts children with posix_spawn so that they receive exactly fds 0, 1, 2 and the requested
+ * Internal: starts children with posix_spawn so that they receive exactly fds 0, 1, 2 and the requested
  * slots, nothing else of the JVM's many descriptors.
  *
  * <p>Why not {@link ProcessBuilder}: it closes every fd >= 3 in the child, so it cannot put a

@@ -33,7 +33,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link FrameChannel} on a connected AF_UNIX stream socket, carrying fds with SCM_RIGHTS. All
+ * Internal: a {@link FrameChannel} on a connected AF_UNIX stream socket, carrying fds with SCM_RIGHTS. All
  * I/O and every listener call happen on one thread of the shared {@link IoEventLoops} group.
  *
  * <p>Inbound, bytes are cumulated until a whole frame is there, and each frame's fds are matched

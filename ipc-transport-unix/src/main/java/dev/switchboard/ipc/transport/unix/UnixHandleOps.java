@@ -8,7 +8,7 @@ import org.newsclub.net.unix.FileDescriptorCast;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@link HandleOps} for POSIX file descriptors. Handles are fd numbers. */
+/** Internal: {@link HandleOps} for POSIX file descriptors. Handles are fd numbers. */
 public final class UnixHandleOps implements HandleOps {
 
     private static final Logger LOG = LoggerFactory.getLogger(UnixHandleOps.class);

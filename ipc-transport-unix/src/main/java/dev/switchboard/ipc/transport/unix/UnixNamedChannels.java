@@ -9,13 +9,10 @@ import dev.switchboard.ipc.wire.FrameType;
 import dev.switchboard.ipc.wire.Id128;
 import dev.switchboard.ipc.wire.Limits;
 import dev.switchboard.ipc.wire.ProtocolException;
-import java.io.EOFException;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,22 +21,29 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.newsclub.net.unix.AFSocket;
+import org.newsclub.net.unix.AFUNIXSelectorProvider;
 import org.newsclub.net.unix.AFUNIXServerSocket;
+import org.newsclub.net.unix.AFUNIXServerSocketChannel;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
+import org.newsclub.net.unix.AFUNIXSocketChannel;
 import org.newsclub.net.unix.AFUNIXSocketCredentials;
 import org.newsclub.net.unix.FileDescriptorCast;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Named channels over AF_UNIX stream sockets: a socket file in a fresh 0700 directory, or (Linux
+ * Internal: named channels over AF_UNIX stream sockets: a socket file in a fresh 0700 directory, or (Linux
  * only) a random name in the abstract namespace.
  *
  * <p>Neither kind of name is a secret the OS protects completely (the abstract namespace has no
@@ -68,8 +72,14 @@ public final class UnixNamedChannels implements NamedChannels {
      */
     static final int MAX_PREFACE_BYTES = FrameHeader.SIZE + Id128.SIZE;
 
-    /** Strangers queued behind the real child only delay it; a small backlog is enough. */
+    /** Connections are accepted as fast as they come; a small backlog is enough. */
     private static final int BACKLOG = 16;
+
+    /**
+     * At most this many connections wait for their preface at once; a newer one evicts the oldest
+     * (counted as a refusal). The one definition of this limit; docs/protocol.md §9 names it.
+     */
+    static final int MAX_PENDING_PREFACES = 16;
 
     /** sun_path is 108 bytes on Linux and 104 on macOS, including the terminating NUL. */
     private static final int MAX_SOCKET_PATH_BYTES = Platform.isLinux() ? 107 : 103;
@@ -222,7 +232,7 @@ public final class UnixNamedChannels implements NamedChannels {
      * number alone after the kernel has reused it; an strace of connect + accept shows no
      * shutdown(2) on either connection, only on the listener.
      */
-    static long detach(AFUNIXSocket socket) throws IOException {
+    static long detach(AFSocket<?> socket) throws IOException {
         FileDescriptor original = socket.getFileDescriptor();
         int dup = UnixHandleOps.dupCloexec(fdNumber(original)); // owned here until returned
         try {
@@ -283,9 +293,8 @@ public final class UnixNamedChannels implements NamedChannels {
      * One listening socket, one accept.
      *
      * <p>Once acceptOne has started the accept thread, only that thread closes the listener and
-     * the connections it accepts. close() merely signals it (a flag checked between short accept
-     * waits; shutdown(SHUT_RD) on a connection being vetted, which wakes its blocked read) and
-     * waits for it. Two reasons: closing a descriptor that another thread is blocked on or about
+     * the connections it accepts. close() merely signals it (a flag, and a wake-up of the
+     * selector the thread waits in) and waits for it. Two reasons: closing a descriptor that another thread is blocked on or about
      * to use lets the kernel reuse the number under that thread; and junixsocket's own way of
      * waking an accept() on a listener being closed (connecting to itself) races with that
      * accept and was seen to leave the self-connection open.
@@ -307,13 +316,12 @@ public final class UnixNamedChannels implements NamedChannels {
 
         /**
          * Decides which of a verified connection, the deadline and close() wins, exactly once, and
-         * keeps close()'s shutdown of a candidate from overlapping with the accept thread closing
-         * or detaching it.
+         * keeps close()'s wake-up from reaching a selector the accept thread has closed.
          */
         private final Object lock = new Object();
         private Thread acceptThread; // guarded by lock; set once
         private boolean finished; // guarded by lock; once set, no connection is handed out
-        private AFUNIXSocket candidate; // guarded by lock; the connection being vetted
+        private Selector selector; // guarded by lock; the accept thread's, while it runs
         private boolean cleanedUp; // guarded by lock
 
         NamedServer(AFUNIXServerSocket listener, Path directory, Path socketFile, String address, Duration prefaceTimeout) {
@@ -395,61 +403,149 @@ public final class UnixNamedChannels implements NamedChannels {
             }
         }
 
-        /** @return the verified, detached fd, or -1 when close() stopped the accept */
+        /**
+         * Accepts connections and reads their prefaces side by side, without blocking on any one
+         * of them: a stranger that connects and says nothing holds a slot until its own preface
+         * timeout, and delays nobody. At most {@link #MAX_PENDING_PREFACES} connections wait for
+         * their preface at once; a newer one evicts the oldest. Ready prefaces are read before the
+         * next connection is accepted, so a peer that sends its preface as it connects (as
+         * {@link UnixNamedChannels#connect} does) is decided before it could be evicted.
+         *
+         * @return the verified, detached fd, or -1 when close() stopped the accept
+         */
         private long acceptVerified(Id128 token, long start, Duration timeout) throws IOException, TimeoutException {
             long timeoutNanos = saturatedNanos(timeout);
-            while (true) {
-                if (isFinished()) {
-                    return -1;
-                }
-                long remaining = timeoutNanos - (System.nanoTime() - start);
-                if (remaining <= 0) {
-                    throw new TimeoutException("no verified connection on " + address + " within " + timeout.toMillis()
-                            + " ms; " + refused.get() + " connection(s) refused");
-                }
-                AFUNIXSocket conn; // owns the accepted fd until detached or closed, on this thread only
-                try {
-                    listener.setSoTimeout(Math.min(ACCEPT_SLICE_MS, millisAtLeastOne(remaining)));
-                    conn = listener.accept();
-                } catch (SocketTimeoutException e) {
-                    continue;
-                }
-                if (conn == null) {
-                    continue;
-                }
-                boolean vetting;
+            AFUNIXServerSocketChannel server = listener.getChannel();
+            ArrayDeque<PendingPreface> pending = new ArrayDeque<>();
+            try (Selector selector = AFUNIXSelectorProvider.provider().openSelector()) {
+                server.configureBlocking(false);
+                SelectionKey acceptKey = server.register(selector, SelectionKey.OP_ACCEPT);
                 synchronized (lock) {
-                    vetting = !finished;
-                    candidate = vetting ? conn : null;
+                    if (finished) {
+                        return -1;
+                    }
+                    this.selector = selector;
                 }
-                if (vetting) {
-                    long vetNanos = Math.min(prefaceTimeout.toNanos(), timeoutNanos - (System.nanoTime() - start));
-                    String refusal = vet(conn, token, System.nanoTime(), vetNanos);
-                    synchronized (lock) {
-                        candidate = null;
-                        if (!finished) { // else close() cut the vetting short: not a refusal
-                            if (refusal == null) {
-                                finished = true;
-                                try {
-                                    return detach(conn); // ownership moves to run(), then to the caller
-                                } catch (IOException | RuntimeException e) {
-                                    closeQuietly(conn);
-                                    throw e;
+                try {
+                    while (true) {
+                        if (isFinished()) {
+                            return -1;
+                        }
+                        long now = System.nanoTime();
+                        long remaining = timeoutNanos - (now - start);
+                        if (remaining <= 0) {
+                            throw new TimeoutException("no verified connection on " + address + " within " + timeout.toMillis()
+                                    + " ms; " + refused.get() + " connection(s) refused");
+                        }
+                        long wait = Math.min(TimeUnit.MILLISECONDS.toNanos(ACCEPT_SLICE_MS), remaining);
+                        for (PendingPreface p : pending) {
+                            wait = Math.min(wait, p.deadlineNanos - now);
+                        }
+                        selector.select(millisAtLeastOne(wait));
+                        for (SelectionKey key : selector.selectedKeys()) {
+                            if (key != acceptKey && key.isValid() && key.isReadable()) {
+                                PendingPreface p = (PendingPreface) key.attachment();
+                                PendingPreface.Verdict v = p.read(token);
+                                if (v != null) {
+                                    pending.remove(p);
+                                    key.cancel();
+                                    if (v.verified()) {
+                                        for (PendingPreface other : pending) {
+                                            refuse(other, "another connection proved itself first");
+                                        }
+                                        pending.clear();
+                                        return handOut(selector, p);
+                                    }
+                                    refuse(p, v.refusal());
                                 }
                             }
-                            refused.incrementAndGet();
-                            log.debug("named channel {}: refused a connection: {}", address, refusal);
+                        }
+                        boolean acceptable = selector.selectedKeys().contains(acceptKey);
+                        selector.selectedKeys().clear();
+                        expire(pending, System.nanoTime());
+                        if (acceptable) {
+                            acceptOneConnection(server, selector, pending, start, timeoutNanos);
                         }
                     }
+                } finally {
+                    synchronized (lock) {
+                        this.selector = null;
+                    }
+                    for (PendingPreface p : pending) {
+                        closeQuietly(p.connection); // a refused or abandoned peer: shutting it down is right
+                    }
                 }
-                // A refused peer may be anything; shutting the connection down (junixsocket's
-                // close) is exactly right for it. Outside the lock: close() no longer touches it.
-                closeQuietly(conn);
             }
         }
 
-        /** @return null when the connection proved itself, otherwise why not */
-        private static String vet(AFUNIXSocket conn, Id128 token, long vetStart, long vetNanos) {
+        /** Accepts one queued connection, if any, and starts reading its preface. */
+        private void acceptOneConnection(AFUNIXServerSocketChannel server, Selector selector, ArrayDeque<PendingPreface> pending,
+                long start, long timeoutNanos) throws IOException {
+            AFUNIXSocketChannel conn = server.accept(); // owned here until pending, handed out or closed
+            if (conn == null) {
+                return;
+            }
+            try {
+                String refusal = checkUid(conn);
+                if (refusal != null) {
+                    refused.incrementAndGet();
+                    log.debug("named channel {}: refused a connection: {}", address, refusal);
+                    closeQuietly(conn);
+                    return;
+                }
+                if (pending.size() >= MAX_PENDING_PREFACES) {
+                    PendingPreface oldest = pending.removeFirst();
+                    refuse(oldest, "evicted: " + MAX_PENDING_PREFACES + " newer connections were awaiting their preface");
+                }
+                conn.configureBlocking(false);
+                long now = System.nanoTime();
+                long deadline = now + Math.min(prefaceTimeout.toNanos(), timeoutNanos - (now - start));
+                PendingPreface p = new PendingPreface(conn, deadline);
+                conn.register(selector, SelectionKey.OP_READ, p);
+                pending.addLast(p);
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(conn);
+                throw e;
+            }
+        }
+
+        private void expire(ArrayDeque<PendingPreface> pending, long now) {
+            for (java.util.Iterator<PendingPreface> it = pending.iterator(); it.hasNext(); ) {
+                PendingPreface p = it.next();
+                if (now - p.deadlineNanos >= 0) {
+                    it.remove();
+                    refuse(p, "no complete CONNECT preface within " + prefaceTimeout.toMillis() + " ms");
+                }
+            }
+        }
+
+        private void refuse(PendingPreface p, String refusal) {
+            refused.incrementAndGet();
+            log.debug("named channel {}: refused a connection: {}", address, refusal);
+            closeQuietly(p.connection); // closing also cancels its selection key
+        }
+
+        /** The verified connection leaves the selector, goes back to blocking mode and is detached. */
+        private long handOut(Selector selector, PendingPreface p) throws IOException {
+            synchronized (lock) {
+                if (finished) { // close() won the race
+                    closeQuietly(p.connection);
+                    return -1;
+                }
+                finished = true;
+            }
+            try {
+                selector.selectNow(); // completes the key's cancellation, which blocking mode requires
+                p.connection.configureBlocking(true); // the mode is shared with the detached duplicate
+                return detach(p.connection.socket()); // ownership moves to run(), then to the caller
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(p.connection);
+                throw e;
+            }
+        }
+
+        /** @return null when the peer runs as our uid, otherwise why not */
+        private static String checkUid(AFUNIXSocketChannel conn) {
             try {
                 AFUNIXSocketCredentials creds = conn.getPeerCredentials();
                 long ourUid = Integer.toUnsignedLong(LibC.getuid());
@@ -457,48 +553,9 @@ public final class UnixNamedChannels implements NamedChannels {
                     return creds == null ? "no peer credentials available"
                             : "peer uid " + creds.getUid() + " (pid " + creds.getPid() + ") is not our uid " + ourUid;
                 }
-                InputStream in = conn.getInputStream();
-                byte[] header = new byte[FrameHeader.SIZE];
-                readFully(conn, in, header, vetStart, vetNanos);
-                FrameHeader h = FrameHeader.peek(ByteBuffer.wrap(header), Limits.DEFAULT);
-                if (h.type() != FrameType.CONNECT) {
-                    return "first frame is " + h.type() + ", expected CONNECT";
-                }
-                if (h.frameLength() > MAX_PREFACE_BYTES) {
-                    return "CONNECT frame declares " + h.frameLength() + " bytes, a preface has at most " + MAX_PREFACE_BYTES;
-                }
-                byte[] rest = new byte[h.paddedLength() - FrameHeader.SIZE];
-                readFully(conn, in, rest, vetStart, vetNanos);
-                FrameBody body = FrameCodec.decode(h, ByteBuffer.wrap(rest, 0, h.bodyLength()));
-                if (!(body instanceof FrameBody.Connect connect) || !sameToken(connect.token(), token)) {
-                    return "CONNECT token does not match";
-                }
                 return null;
-            } catch (SocketTimeoutException e) {
-                return "no complete CONNECT preface within " + TimeUnit.NANOSECONDS.toMillis(vetNanos) + " ms";
-            } catch (EOFException e) {
-                return "peer closed the connection before completing the preface";
-            } catch (ProtocolException e) {
-                return "malformed preface: " + e.getMessage();
             } catch (IOException e) {
-                return "reading the preface failed: " + e;
-            }
-        }
-
-        /** Reads exactly {@code buf.length} bytes, never more: what follows the preface is the caller's. */
-        private static void readFully(AFUNIXSocket conn, InputStream in, byte[] buf, long start, long nanos) throws IOException {
-            int off = 0;
-            while (off < buf.length) {
-                long remaining = nanos - (System.nanoTime() - start);
-                if (remaining <= 0) {
-                    throw new SocketTimeoutException();
-                }
-                conn.setSoTimeout(millisAtLeastOne(remaining));
-                int n = in.read(buf, off, buf.length - off);
-                if (n < 0) {
-                    throw new EOFException();
-                }
-                off += n;
+                return "reading the peer credentials failed: " + e;
             }
         }
 
@@ -519,14 +576,8 @@ public final class UnixNamedChannels implements NamedChannels {
             synchronized (lock) {
                 finished = true;
                 t = acceptThread;
-                if (candidate != null) {
-                    // Wakes the accept thread's blocked read. Only shut down, not closed: the fd
-                    // stays valid until the accept thread, its owner, closes it.
-                    try {
-                        candidate.shutdownInput();
-                    } catch (IOException e) {
-                        log.debug("shutting down the connection being vetted on {} failed", address, e);
-                    }
+                if (selector != null) {
+                    selector.wakeup(); // the accept thread sees the flag at once; it closes what it owns
                 }
             }
             if (t == null) {

@@ -3,7 +3,7 @@ package dev.switchboard.ipc.transport.unix;
 import com.sun.jna.Platform;
 import java.io.IOException;
 
-/** Connected AF_UNIX stream socket pairs made with libc, not junixsocket. */
+/** Internal: connected AF_UNIX stream socket pairs made with libc, not junixsocket. */
 public final class UnixSocketPairs {
 
     private UnixSocketPairs() {}

@@ -11,7 +11,7 @@ import java.io.IOException;
 import java.util.Locale;
 
 /**
- * The Linux and macOS transport: AF_UNIX stream sockets carrying frames and SCM_RIGHTS
+ * Internal: the Linux and macOS transport: AF_UNIX stream sockets carrying frames and SCM_RIGHTS
  * descriptors on a shared Netty event loop, posix_spawn for children, named sockets for the
  * command-line route. Registered for {@link java.util.ServiceLoader}.
  */

@@ -252,6 +252,79 @@ class NamedChannelsTest {
         assertConnected(parent, client);
     }
 
+    /** A same-user process that connects to {@code address} (a socket file) and says nothing until hung up on. */
+    private static Process silentStranger(String address) throws IOException {
+        String script = "import socket, sys\n"
+                + "s = socket.socket(socket.AF_UNIX)\n"
+                + "s.connect(sys.argv[1])\n"
+                + "print('connected', flush=True)\n"
+                + "s.recv(1)\n"
+                + "print('hung-up', flush=True)\n";
+        return new ProcessBuilder("python3", "-c", script, address.substring("unix:".length())).redirectErrorStream(true).start();
+    }
+
+    private static void awaitLine(Process p, String line) throws IOException {
+        java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String got = r.readLine();
+        assertEquals(line, got, "stranger process said");
+    }
+
+    @Test
+    void silentStrangersDoNotDelayTheRealClient() throws Exception {
+        // A preface timeout far longer than the test's waits: the real client must get through
+        // while every stranger still holds its connection open, not after their timeouts.
+        UnixNamedChannels patient = new UnixNamedChannels(Duration.ofSeconds(30));
+        Server server = closeLater(patient.listen(NamedChannels.Options.DEFAULT));
+        Id128 token = Id128.random();
+        CompletableFuture<Long> accepted = server.acceptOne(token, Duration.ofSeconds(60));
+        List<Process> strangers = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                Process p = silentStranger(server.address());
+                strangers.add(p);
+                awaitLine(p, "connected");
+            }
+            long start = System.nanoTime();
+            long client = own(channels.connect(server.address(), token, WAIT));
+            long parent = own(accepted.get(10, TimeUnit.SECONDS));
+            System.out.println("real client behind 3 silent strangers accepted after "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms (preface timeout 30000 ms)");
+            assertConnected(parent, client);
+            // the strangers were hung up on, and counted
+            for (Process p : strangers) {
+                assertTrue(p.waitFor(20, TimeUnit.SECONDS), "a stranger was never hung up on");
+            }
+            assertEquals(3, server.refusedCount());
+        } finally {
+            strangers.forEach(Process::destroyForcibly);
+        }
+    }
+
+    @Test
+    void connectionsBeyondThePendingLimitEvictTheOldestAndTheRealClientStillGetsThrough() throws Exception {
+        UnixNamedChannels patient = new UnixNamedChannels(Duration.ofSeconds(30));
+        Server server = closeLater(patient.listen(NamedChannels.Options.DEFAULT));
+        Id128 token = Id128.random();
+        CompletableFuture<Long> accepted = server.acceptOne(token, Duration.ofSeconds(60));
+        int extra = 4;
+        List<AFUNIXSocket> silent = new ArrayList<>();
+        for (int i = 0; i < UnixNamedChannels.MAX_PENDING_PREFACES + extra; i++) {
+            silent.add(rawConnect(server));
+        }
+        // the oldest are evicted as the newest arrive, long before any preface timeout
+        for (int i = 0; i < extra; i++) {
+            assertHungUp(silent.get(i));
+        }
+        TestSupportWait.until(Duration.ofSeconds(10), () -> server.refusedCount() == extra, "evictions counted");
+        long client = own(channels.connect(server.address(), token, WAIT));
+        long parent = own(accepted.get(10, TimeUnit.SECONDS));
+        assertConnected(parent, client);
+        for (AFUNIXSocket s : silent) {
+            assertHungUp(s);
+        }
+        assertEquals(UnixNamedChannels.MAX_PENDING_PREFACES + extra, server.refusedCount());
+    }
+
     @Test
     void oversizedPrefaceIsRefusedWithoutWaitingForIt() throws Exception {
         // A long preface timeout: the refusal must come from the header alone.

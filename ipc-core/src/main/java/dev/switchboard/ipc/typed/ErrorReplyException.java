@@ -1,0 +1,17 @@
+package dev.switchboard.ipc.typed;
+
+/** The peer answered with an error: its handler threw, or nothing handled the request. */
+public final class ErrorReplyException extends SyncCallException {
+
+    private final String remoteReason;
+
+    ErrorReplyException(int typeId, String message, String remoteReason) {
+        super(typeId, message);
+        this.remoteReason = remoteReason;
+    }
+
+    /** What the peer said went wrong (untrusted text from the other process). */
+    public String remoteReason() {
+        return remoteReason;
+    }
+}

@@ -1,0 +1,24 @@
+package dev.switchboard.ipc.typed;
+
+/**
+ * Sees every message (not replies) on the thread that delivers the channel's messages, before it
+ * hops to the listener's executor, and may claim it. Filters run in the order they were added.
+ * A filter must not block: it runs on a thread shared with I/O. It may send (replies and
+ * messages go out in order), but a sync call from a filter fails at once
+ * ({@link DeliveryThreadCallException}). A filter that throws is reported to
+ * {@link IpcListener#onFilterError} and the message goes on to the next filter.
+ */
+public interface MessageFilter {
+
+    /** Added to {@code channel}; called before the first message. */
+    default void onFilterAdded(IpcChannel channel) {}
+
+    /** True claims the message: no later filter and no listener sees it. */
+    boolean onMessageReceived(IncomingMessage message);
+
+    /** The channel is closing (closed here, or the peer closed); no message follows. */
+    default void onChannelClosing() {}
+
+    /** Removed from its channel, or the channel closed. Called once, last. */
+    default void onFilterRemoved() {}
+}

@@ -1,0 +1,112 @@
+package dev.switchboard.ipc.typed;
+
+import dev.switchboard.ipc.MessagePipe;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+
+/**
+ * The implementing side of a Java interface over a channel (Mojo's Receiver): each incoming
+ * method message calls the implementation on the executor, in order. A {@link Sync} method's
+ * return value is its reply; a {@code CompletableFuture} method replies when its future
+ * completes; a method that throws (or a future that fails) sends an error reply naming the method.
+ * Method handles are resolved once, when bound.
+ *
+ * @param <T> the interface
+ */
+public final class Receiver<T> implements AutoCloseable {
+
+    private static final MethodType INVOKE = MethodType.methodType(Object.class, Object[].class);
+
+    private final IpcChannel channel;
+
+    private Receiver(IpcChannel channel) {
+        this.channel = channel;
+    }
+
+    /** Binds {@code impl} over {@code pipe} (now owned by the receiver); calls run on {@code executor}. */
+    public static <T> Receiver<T> bind(MessagePipe pipe, Class<T> iface, T impl, Executor executor) {
+        MessageTypes types = MessageTypes.of(iface);
+        return new Receiver<>(IpcChannel.over(pipe, types, listener(iface, impl), executor));
+    }
+
+    /**
+     * A listener that calls {@code impl} for the method messages of {@code iface}, to put on a
+     * route of a {@link MessageRouter} or behind a {@link MessageMap}. Messages of other types
+     * are not handled.
+     */
+    public static <T> IpcListener listener(Class<T> iface, T impl) {
+        Objects.requireNonNull(impl, "impl");
+        Map<Method, MethodHandle> handles = new HashMap<>();
+        for (Method m : iface.getMethods()) {
+            if (!Modifier.isAbstract(m.getModifiers())) {
+                continue;
+            }
+            try {
+                m.setAccessible(true);
+                MethodHandle h = MethodHandles.lookup().unreflect(m).bindTo(impl)
+                        .asSpreader(Object[].class, m.getParameterCount()).asType(INVOKE);
+                handles.put(m, h);
+            } catch (IllegalAccessException | RuntimeException e) {
+                throw new IllegalArgumentException(iface.getName() + "." + m.getName() + " is not accessible: " + e, e);
+            }
+        }
+        Map<Method, MethodHandle> table = Map.copyOf(handles);
+        return message -> {
+            if (!(message.message() instanceof MethodCall call)) {
+                return false;
+            }
+            MethodHandle h = table.get(call.method());
+            if (h == null) {
+                return false;
+            }
+            invoke(h, call, message);
+            return true;
+        };
+    }
+
+    private static void invoke(MethodHandle h, MethodCall call, IncomingMessage message) {
+        Object result;
+        try {
+            result = (Object) h.invokeExact(call.rawArgs());
+        } catch (RuntimeException | Error e) {
+            throw e instanceof RuntimeException r ? r : new CompletionException(e);
+        } catch (Throwable t) {
+            // a checked exception from the implementation
+            throw new CompletionException(t);
+        }
+        if (!message.expectsReply()) {
+            return;
+        }
+        if (message.isSync() || !(result instanceof CompletableFuture<?>)) {
+            message.reply(result);
+            return;
+        }
+        ((CompletableFuture<?>) result).whenComplete((v, e) -> {
+            if (e != null) {
+                Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                message.replyError(message.name() + ": " + cause.getClass().getSimpleName());
+            } else {
+                message.reply(v);
+            }
+        });
+    }
+
+    public IpcChannel channel() {
+        return channel;
+    }
+
+    /** Closes the channel and its pipe. */
+    @Override
+    public void close() {
+        channel.close();
+    }
+}
