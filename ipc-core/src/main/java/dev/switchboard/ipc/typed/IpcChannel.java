@@ -77,6 +77,12 @@ public final class IpcChannel implements AutoCloseable {
      * {@code listener} runs on {@code executor}; the channel calls it for one message at a
      * time. Give each channel whose listener makes sync calls an executor of its own (or a pool):
      * a blocked dispatch holds its thread.
+     *
+     * @param pipe the pipe end, now owned by the channel
+     * @param types the messages this side can send and receive
+     * @param listener gets the messages the filters do not claim
+     * @param executor runs the listener
+     * @return the channel, already receiving
      */
     public static IpcChannel over(MessagePipe pipe, MessageTypes types, IpcListener listener, Executor executor) {
         Objects.requireNonNull(pipe, "pipe");
@@ -98,23 +104,41 @@ public final class IpcChannel implements AutoCloseable {
         return c;
     }
 
+    /**
+     * The messages this channel can send and receive.
+     *
+     * @return the registry given to {@link #over}
+     */
     public MessageTypes types() {
         return types;
     }
 
-    /** True after {@link #close()} or once the peer closed. */
+    /**
+     * Whether the channel ended.
+     *
+     * @return true after {@link #close()} or once the peer closed
+     */
     public boolean isClosed() {
         return endReason != null;
     }
 
-    /** Adds a filter after those already added; it sees messages that arrive from now on. */
+    /**
+     * Adds a filter after those already added; it sees messages that arrive from now on.
+     *
+     * @param filter the filter; its {@link MessageFilter#onFilterAdded} runs first, on this thread
+     */
     public void addFilter(MessageFilter filter) {
         Objects.requireNonNull(filter, "filter");
         filter.onFilterAdded(this);
         filters.add(filter);
     }
 
-    /** Removes a filter; it gets {@link MessageFilter#onFilterRemoved()}. @return whether it was there */
+    /**
+     * Removes a filter; it gets {@link MessageFilter#onFilterRemoved()}.
+     *
+     * @param filter the filter
+     * @return whether it was there
+     */
     public boolean removeFilter(MessageFilter filter) {
         if (filters.remove(filter)) {
             filter.onFilterRemoved();
@@ -125,7 +149,13 @@ public final class IpcChannel implements AutoCloseable {
 
     // ------------------------------------------------------------------ sending
 
-    /** Sends a one-way message to the peer's control listener ({@link MessageRouter#CONTROL}). */
+    /**
+     * Sends a one-way message to the peer's control listener ({@link MessageRouter#CONTROL}).
+     *
+     * @param message a record or method call declared in this channel's types
+     * @throws IllegalArgumentException when the message is not declared here, is answered, or holds a null
+     * @throws PipeClosedException when the peer is gone
+     */
     public void send(Object message) {
         send(MessageRouter.CONTROL, message);
     }
@@ -134,6 +164,8 @@ public final class IpcChannel implements AutoCloseable {
      * Sends a one-way message with {@code routingId}. The handles and pipes in its fields move to
      * the peer.
      *
+     * @param routingId the route at the peer
+     * @param message a record or method call declared in this channel's types
      * @throws IllegalArgumentException when the message is not declared in this channel's types,
      *     is answered (use {@link #sendSync} or {@link #call}), or holds a null
      * @throws PipeClosedException when the peer is gone
@@ -147,7 +179,15 @@ public final class IpcChannel implements AutoCloseable {
         write(MessageCodec.encodeRequest(types, routingId, message, 0, 0));
     }
 
-    /** {@link #sendSync(int, Object, Duration)} to the control listener. */
+    /**
+     * {@link #sendSync(int, Object, Duration)} to the control listener.
+     *
+     * @param <R> the reply type
+     * @param message a {@link Sync} record or method call
+     * @param timeout how long to wait for the reply
+     * @return the reply (null for a {@code Void} reply)
+     * @throws SyncCallException when no reply came; the subclass says why
+     */
     public <R> R sendSync(Object message, Duration timeout) {
         return sendSync(MessageRouter.CONTROL, message, timeout);
     }
@@ -155,6 +195,10 @@ public final class IpcChannel implements AutoCloseable {
     /**
      * Sends a message declared {@link Sync} and blocks until its reply.
      *
+     * @param <R> the reply type
+     * @param routingId the route at the peer
+     * @param message a {@link Sync} record or method call
+     * @param timeout how long to wait for the reply
      * @return the reply (null for a {@code Void} reply)
      * @throws SyncTimeoutException when no reply came within {@code timeout}
      * @throws PeerClosedCallException when the peer closed or died, or this channel was closed, first
@@ -174,7 +218,13 @@ public final class IpcChannel implements AutoCloseable {
         return (R) await(t, routingId, message, timeout);
     }
 
-    /** {@link #call(int, Object)} to the control listener. */
+    /**
+     * {@link #call(int, Object)} to the control listener.
+     *
+     * @param <R> the reply type
+     * @param message an answered record or method call
+     * @return the reply's future
+     */
     public <R> CompletableFuture<R> call(Object message) {
         return call(MessageRouter.CONTROL, message);
     }
@@ -183,6 +233,12 @@ public final class IpcChannel implements AutoCloseable {
      * Sends an answered message without blocking. The future completes on the listener's
      * executor, in order with the channel's other messages, or fails with a
      * {@link SyncCallException} (error reply, peer closed).
+     *
+     * @param <R> the reply type
+     * @param routingId the route at the peer
+     * @param message an answered record or method call
+     * @return the reply's future
+     * @throws IllegalArgumentException when the message is not declared here, is one-way, or holds a null
      */
     @SuppressWarnings("unchecked")
     public <R> CompletableFuture<R> call(int routingId, Object message) {

@@ -10,10 +10,19 @@ package dev.switchboard.ipc.typed;
  */
 public interface MessageFilter {
 
-    /** Added to {@code channel}; called before the first message. */
+    /**
+     * Added to {@code channel}; called before the first message.
+     *
+     * @param channel the channel, e.g. to send replies on later
+     */
     default void onFilterAdded(IpcChannel channel) {}
 
-    /** True claims the message: no later filter and no listener sees it. */
+    /**
+     * A message arrived; runs on the delivering thread, so it must not block.
+     *
+     * @param message the message; a filter that claims it owns its handles and pipes
+     * @return true to claim the message: no later filter and no listener sees it
+     */
     boolean onMessageReceived(IncomingMessage message);
 
     /** The channel is closing (closed here, or the peer closed); no message follows. */

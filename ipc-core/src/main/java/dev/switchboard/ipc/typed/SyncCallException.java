@@ -11,6 +11,7 @@ public abstract sealed class SyncCallException extends RuntimeException
         permits SyncTimeoutException, PeerClosedCallException, ErrorReplyException, DeliveryThreadCallException,
                 InterruptedCallException {
 
+    /** The request's type id; serialized with the exception. */
     private final int typeId;
 
     SyncCallException(int typeId, String message) {
@@ -18,7 +19,11 @@ public abstract sealed class SyncCallException extends RuntimeException
         this.typeId = typeId;
     }
 
-    /** The type id of the request. */
+    /**
+     * The type id of the request that failed.
+     *
+     * @return the type id, for {@link MessageTypes#nameOf} or {@link MessageTypes#describe}
+     */
     public int typeId() {
         return typeId;
     }
