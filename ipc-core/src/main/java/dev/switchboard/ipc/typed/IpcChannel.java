@@ -4,6 +4,7 @@ import dev.switchboard.ipc.Message;
 import dev.switchboard.ipc.MessagePipe;
 import dev.switchboard.ipc.PipeClosedException;
 import dev.switchboard.ipc.PlatformHandle;
+import dev.switchboard.ipc.node.NodeController;
 import dev.switchboard.ipc.pickle.PickleException;
 import java.time.Duration;
 import java.util.List;
@@ -35,8 +36,11 @@ import org.slf4j.LoggerFactory;
  * <p><b>Synchronous calls.</b> While the listener's dispatch is blocked in
  * {@link #sendSync}, later messages for the listener wait and are delivered after the call
  * returns, in order; sync requests from the peer are run on the blocked thread, nested, so that
- * A→B→A calls complete, last in first out. A sync call from the delivering thread (a filter)
- * fails at once with {@link DeliveryThreadCallException}.
+ * A→B→A calls complete, last in first out. A sync call from a thread that must not block fails
+ * at once with {@link DeliveryThreadCallException}: a thread delivering any channel's messages (a
+ * filter, or a listener on a direct executor) or a Switchboard I/O thread.
+ *
+ * <p><b>Disconnection.</b> {@link #disconnected()} completes once the channel has ended.
  *
  * <p>Closing the channel closes the pipe. Thread-safe.
  */
@@ -63,6 +67,7 @@ public final class IpcChannel implements AutoCloseable {
 
     private volatile boolean closed;
     private volatile String endReason;
+    private final CompletableFuture<Void> disconnected = new CompletableFuture<>();
 
     private IpcChannel(MessagePipe pipe, MessageTypes types, IpcListener listener, Executor executor) {
         this.pipe = pipe;
@@ -120,6 +125,20 @@ public final class IpcChannel implements AutoCloseable {
      */
     public boolean isClosed() {
         return endReason != null;
+    }
+
+    /**
+     * Completes when the channel ends: on the listener's executor after the last message the peer
+     * sent was delivered, when the peer closed or its process died (after
+     * {@link IpcListener#onPeerClosed}); or on the thread that calls {@link #close()}, if that
+     * comes first. It never completes exceptionally. Dependent actions added with the
+     * non-{@code Async} methods run on the completing thread.
+     *
+     * @return a view of the channel's future (completing with it); cancelling the view changes
+     *     nothing in the channel
+     */
+    public CompletableFuture<Void> disconnected() {
+        return disconnected.copy();
     }
 
     /**
@@ -203,7 +222,9 @@ public final class IpcChannel implements AutoCloseable {
      * @throws SyncTimeoutException when no reply came within {@code timeout}
      * @throws PeerClosedCallException when the peer closed or died, or this channel was closed, first
      * @throws ErrorReplyException when the peer's handler failed or nobody there handled it
-     * @throws DeliveryThreadCallException when called from a filter of this channel
+     * @throws DeliveryThreadCallException when called on a thread that must not block: one that is
+     *     delivering messages of any channel (a filter, a listener on a direct executor) or a
+     *     Switchboard I/O thread
      * @throws InterruptedCallException when the thread was interrupted while waiting
      * @throws IllegalArgumentException when the message is not declared {@code @Sync} here
      */
@@ -271,10 +292,7 @@ public final class IpcChannel implements AutoCloseable {
     }
 
     private Object await(MessageType t, int routingId, Object message, Duration timeout) {
-        if (DELIVERING.get() == this) {
-            throw new DeliveryThreadCallException(t.typeId, t.name + ": a sync call from the thread delivering this channel's"
-                    + " messages (a filter) could never receive its reply");
-        }
+        refuseOnThreadThatMustNotBlock(t);
         long id = requestIds.incrementAndGet();
         // encoding validates the message before any state changes
         Message request = MessageCodec.encodeRequest(types, routingId, message, MessageHeader.SYNC | MessageHeader.EXPECTS_REPLY, id);
@@ -323,6 +341,25 @@ public final class IpcChannel implements AutoCloseable {
             throw new ErrorReplyException(t.typeId, t.name + " failed in the peer: " + p.errorReason(), p.errorReason());
         }
         return p.value();
+    }
+
+    /**
+     * A sync call blocks its thread. On a delivering thread it would stall every channel that thread
+     * delivers (its own reply may be among them), and an I/O thread serves many connections; both
+     * could only time out. Nested calls are unaffected: they run on the blocked listener thread,
+     * which is not delivering.
+     */
+    private void refuseOnThreadThatMustNotBlock(MessageType t) {
+        IpcChannel delivering = DELIVERING.get();
+        if (delivering != null) {
+            String whose = delivering == this ? "this channel's" : "another channel's (" + delivering.types + ")";
+            throw new DeliveryThreadCallException(t.typeId, t.name + ": a sync call on the thread delivering " + whose
+                    + " messages (a filter, or a listener on a direct executor) would block that delivery");
+        }
+        if (NodeController.onIoThread()) {
+            throw new DeliveryThreadCallException(t.typeId, t.name + ": a sync call on a Switchboard I/O thread, which must"
+                    + " never block");
+        }
     }
 
     private static long waitNanos(Duration timeout) {
@@ -475,6 +512,7 @@ public final class IpcChannel implements AutoCloseable {
     private void peerClosed() {
         end("the peer closed");
         queue.post(listener::onPeerClosed);
+        queue.post(() -> disconnected.complete(null));
     }
 
     private void end(String reason) {
@@ -552,6 +590,7 @@ public final class IpcChannel implements AutoCloseable {
         }
         writer.closePipe(); // after the replies a filter queued just before
         queue.dropMessages().forEach(IncomingMessage::closeHandles);
+        disconnected.complete(null);
     }
 
     @Override

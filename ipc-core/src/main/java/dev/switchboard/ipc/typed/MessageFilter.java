@@ -4,7 +4,7 @@ package dev.switchboard.ipc.typed;
  * Sees every message (not replies) on the thread that delivers the channel's messages, before it
  * hops to the listener's executor, and may claim it. Filters run in the order they were added.
  * A filter must not block: it runs on a thread shared with I/O. It may send (replies and
- * messages go out in order), but a sync call from a filter fails at once
+ * messages go out in order), but a sync call from a filter, on any channel, fails at once
  * ({@link DeliveryThreadCallException}). A filter that throws is reported to
  * {@link IpcListener#onFilterError} and the message goes on to the next filter.
  */

@@ -125,6 +125,17 @@ public final class Receiver<T> implements AutoCloseable {
         return channel;
     }
 
+    /**
+     * Completes once the caller is gone (Mojo's disconnect handler): after the last call the peer
+     * sent has run, on the executor, when the peer closed or its process died; or when this
+     * receiver is closed. See {@link IpcChannel#disconnected()}.
+     *
+     * @return a future that completes normally, once
+     */
+    public CompletableFuture<Void> disconnected() {
+        return channel.disconnected();
+    }
+
     /** Closes the channel and its pipe. */
     @Override
     public void close() {

@@ -149,6 +149,18 @@ public final class Remote<T> implements AutoCloseable {
         return channel;
     }
 
+    /**
+     * Completes once the implementation is gone: when the peer closed or its process died (on the
+     * executor, after the replies it sent), or the channel was closed. Calls made after that fail
+     * with {@link PeerClosedCallException} or {@code PipeClosedException}. See
+     * {@link IpcChannel#disconnected()}.
+     *
+     * @return a future that completes normally, once
+     */
+    public CompletableFuture<Void> disconnected() {
+        return channel.disconnected();
+    }
+
     /** Closes the channel (and pipe) when this remote made it. */
     @Override
     public void close() {

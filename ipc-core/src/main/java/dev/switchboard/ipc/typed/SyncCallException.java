@@ -3,8 +3,8 @@ package dev.switchboard.ipc.typed;
 /**
  * A call that expected a reply and got none. Which case it is, is the subclass: no reply in time
  * ({@link SyncTimeoutException}), the peer or channel went away ({@link PeerClosedCallException}),
- * the peer's handler failed ({@link ErrorReplyException}), a sync call made on the thread that
- * delivers the channel's messages ({@link DeliveryThreadCallException}), or the waiting thread was
+ * the peer's handler failed ({@link ErrorReplyException}), a sync call made on a thread that
+ * delivers messages or does I/O ({@link DeliveryThreadCallException}), or the waiting thread was
  * interrupted ({@link InterruptedCallException}). The message always names the message type.
  */
 public abstract sealed class SyncCallException extends RuntimeException
