@@ -179,10 +179,8 @@ final class TypedChildren {
                 }
             };
             Receiver<Calculator> receiver = Receiver.bind(pipe, Calculator.class, impl, main);
-            // Receiver has no disconnect callback yet (requested in TYPED-API.md): poll for the end
-            while (!receiver.channel().isClosed()) {
-                Thread.sleep(50);
-            }
+            // exits once the parent hung up and every call it sent has run
+            receiver.disconnected().join();
             System.exit(0);
         }
     }

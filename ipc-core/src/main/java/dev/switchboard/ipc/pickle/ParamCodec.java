@@ -13,13 +13,29 @@ package dev.switchboard.ipc.pickle;
  */
 public interface ParamCodec<T> {
 
+    /**
+     * Appends {@code value} to {@code pickle}.
+     *
+     * @param pickle where to write
+     * @param value the value, never null
+     * @throws IllegalArgumentException when the value cannot be encoded (e.g. it holds a null)
+     */
     void write(Pickle pickle, T value);
 
+    /**
+     * Reads one value written by {@link #write}.
+     *
+     * @param reader where to read; on bad input it is poisoned and the exception thrown
+     * @return the value, never null
+     * @throws PickleException when the input does not decode as a {@code T}
+     */
     T read(PickleReader reader);
 
     /**
      * The fewest bytes any value of this type occupies; at least 4 (every value in a pickle takes
      * at least one 4-byte slot). Counts read off the wire are bounded with it.
+     *
+     * @return the minimum encoded size in bytes
      */
     default int minWireSize() {
         return 4;

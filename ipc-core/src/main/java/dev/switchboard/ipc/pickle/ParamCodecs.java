@@ -39,16 +39,32 @@ public final class ParamCodecs {
         this.lookup = lookup;
     }
 
-    /** The built-in codecs only. */
+    /**
+     * The built-in codecs only, with records resolved without a lookup.
+     *
+     * @return the shared instance
+     */
     public static ParamCodecs defaults() {
         return DEFAULTS;
     }
 
+    /**
+     * Starts a set of codecs with your own types added to the built-in ones.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The codec for {@code type}. */
+    /**
+     * The codec for a class, resolved on first use and cached.
+     *
+     * @param <T> the class's type
+     * @param type the class, e.g. a record or an enum
+     * @return the codec, shared between threads
+     * @throws IllegalArgumentException naming the type when it has no codec
+     */
     @SuppressWarnings("unchecked")
     public <T> ParamCodec<T> codecFor(Class<T> type) {
         return (ParamCodec<T>) codecFor((Type) type);
@@ -58,6 +74,8 @@ public final class ParamCodecs {
      * The codec for a declared (possibly generic) type, e.g. a record component's
      * {@code getGenericType()}.
      *
+     * @param type the declared type; its type arguments must be supported types too
+     * @return the codec, shared between threads
      * @throws IllegalArgumentException naming the type when it has no codec
      */
     public ParamCodec<?> codecFor(Type type) {
@@ -144,7 +162,12 @@ public final class ParamCodecs {
         /**
          * Uses {@code codec} for {@code type} (also overriding a built-in or the record codec).
          *
-         * @throws IllegalArgumentException when {@code type} already has a codec in this builder
+         * @param <T> the type
+         * @param type the exact class the codec handles (not its subclasses)
+         * @param codec a stateless codec, shared between threads
+         * @return this builder
+         * @throws IllegalArgumentException when {@code type} already has a codec in this builder,
+         *     or the codec's {@link ParamCodec#minWireSize()} is under 4
          */
         public <T> Builder add(Class<T> type, ParamCodec<T> codec) {
             Objects.requireNonNull(type, "type");
@@ -163,12 +186,20 @@ public final class ParamCodecs {
          * {@code MethodHandles.lookup()} from your module when your records are not public or
          * live in a named module). Without one, Switchboard makes them accessible itself, which
          * works on the class path.
+         *
+         * @param lookup a lookup with access to your records
+         * @return this builder
          */
         public Builder lookup(MethodHandles.Lookup lookup) {
             this.lookup = Objects.requireNonNull(lookup, "lookup");
             return this;
         }
 
+        /**
+         * The codecs added so far; later changes to this builder do not affect them.
+         *
+         * @return a new, thread-safe {@code ParamCodecs}
+         */
         public ParamCodecs build() {
             return new ParamCodecs(Map.copyOf(user), lookup);
         }

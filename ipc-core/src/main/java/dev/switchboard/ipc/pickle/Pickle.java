@@ -29,15 +29,26 @@ public final class Pickle {
     private List<PlatformHandle> handles;
     private List<MessagePipe> pipes;
 
+    /** An empty pickle with room for 64 bytes before it grows. */
     public Pickle() {
         this(64);
     }
 
+    /**
+     * An empty pickle.
+     *
+     * @param initialCapacity bytes to allocate up front (rounded up to a multiple of 4, at least 16)
+     */
     public Pickle(int initialCapacity) {
         buf = new byte[Math.max(16, (initialCapacity + 3) & ~3)];
     }
 
-    /** Empties the pickle (bytes and handle lists) and keeps its array. */
+    /**
+     * Empties the pickle (bytes and handle lists) and keeps its array. The handles written before
+     * are forgotten, not closed: they stay with whoever owns them.
+     *
+     * @return this pickle
+     */
     public Pickle reset() {
         size = 0;
         handles = null;
@@ -45,22 +56,39 @@ public final class Pickle {
         return this;
     }
 
-    /** Bytes written so far. Always a multiple of 4. */
+    /**
+     * Bytes written so far.
+     *
+     * @return the byte count, always a multiple of 4
+     */
     public int size() {
         return size;
     }
 
-    /** A copy of the bytes written. */
+    /**
+     * The bytes written, copied.
+     *
+     * @return a new array of {@link #size()} bytes (a shared empty array when nothing was written)
+     */
     public byte[] toByteArray() {
         return size == 0 ? NO_BYTES : Arrays.copyOf(buf, size);
     }
 
-    /** The OS handles written, in index order; still owned by the caller until the message is sent. */
+    /**
+     * The OS handles written, in index order. They still belong to the caller until the message
+     * carrying them is sent; the pickle never closes them.
+     *
+     * @return the live list (changed by later writes), empty when none was written
+     */
     public List<PlatformHandle> handles() {
         return handles == null ? List.of() : handles;
     }
 
-    /** The pipe ends written, in index order. */
+    /**
+     * The pipe ends written, in index order; like {@link #handles()}, still the caller's until sent.
+     *
+     * @return the live list (changed by later writes), empty when none was written
+     */
     public List<MessagePipe> pipes() {
         return pipes == null ? List.of() : pipes;
     }
@@ -75,6 +103,12 @@ public final class Pickle {
         }
     }
 
+    /**
+     * Writes a signed 32-bit value in one slot.
+     *
+     * @param v the value
+     * @return this pickle
+     */
     public Pickle writeInt(int v) {
         ensure(4);
         putInt(buf, size, v);
@@ -82,6 +116,12 @@ public final class Pickle {
         return this;
     }
 
+    /**
+     * Writes a signed 64-bit value in two slots.
+     *
+     * @param v the value
+     * @return this pickle
+     */
     public Pickle writeLong(long v) {
         ensure(8);
         LONG_LE.set(buf, size, v);
@@ -89,31 +129,73 @@ public final class Pickle {
         return this;
     }
 
+    /**
+     * Writes a boolean as int32 1 or 0.
+     *
+     * @param v the value
+     * @return this pickle
+     */
     public Pickle writeBool(boolean v) {
         return writeInt(v ? 1 : 0);
     }
 
+    /**
+     * Writes a byte, sign-extended to one int32 slot.
+     *
+     * @param v the value
+     * @return this pickle
+     */
     public Pickle writeByte(byte v) {
         return writeInt(v);
     }
 
+    /**
+     * Writes a short, sign-extended to one int32 slot.
+     *
+     * @param v the value
+     * @return this pickle
+     */
     public Pickle writeShort(short v) {
         return writeInt(v);
     }
 
+    /**
+     * Writes a UTF-16 code unit, zero-extended to one int32 slot.
+     *
+     * @param v the value
+     * @return this pickle
+     */
     public Pickle writeChar(char v) {
         return writeInt(v);
     }
 
+    /**
+     * Writes a float as its raw IEEE 754 bits (NaN payloads kept) in one slot.
+     *
+     * @param v the value
+     * @return this pickle
+     */
     public Pickle writeFloat(float v) {
         return writeInt(Float.floatToRawIntBits(v));
     }
 
+    /**
+     * Writes a double as its raw IEEE 754 bits (NaN payloads kept) in two slots.
+     *
+     * @param v the value
+     * @return this pickle
+     */
     public Pickle writeDouble(double v) {
         return writeLong(Double.doubleToRawLongBits(v));
     }
 
-    /** A count of the elements that follow (lists, sets, maps). */
+    /**
+     * Writes a count of the elements that follow (lists, sets, maps).
+     *
+     * @param count the element count
+     * @return this pickle
+     * @throws IllegalArgumentException when {@code count} is negative
+     */
     public Pickle writeCount(int count) {
         if (count < 0) {
             throw new IllegalArgumentException("negative count " + count);
@@ -121,11 +203,25 @@ public final class Pickle {
         return writeInt(count);
     }
 
-    /** A length, then the bytes, then zero padding to a 4-byte boundary. */
+    /**
+     * Writes a length, then the bytes, then zero padding to a 4-byte boundary.
+     *
+     * @param v the bytes, copied
+     * @return this pickle
+     */
     public Pickle writeBytes(byte[] v) {
         return writeBytes(v, 0, v.length);
     }
 
+    /**
+     * Writes {@code v[offset, offset + length)} laid out as {@link #writeBytes(byte[])}.
+     *
+     * @param v the array, copied from
+     * @param offset where the bytes start in {@code v}
+     * @param length how many bytes to write
+     * @return this pickle
+     * @throws IndexOutOfBoundsException when the range is outside {@code v}
+     */
     public Pickle writeBytes(byte[] v, int offset, int length) {
         Objects.checkFromIndexSize(offset, length, v.length);
         int padded = (length + 3) & ~3;
@@ -140,8 +236,10 @@ public final class Pickle {
     }
 
     /**
-     * UTF-8 bytes, laid out as {@link #writeBytes}.
+     * Writes a string as UTF-8 bytes, laid out as {@link #writeBytes(byte[])}.
      *
+     * @param v the string
+     * @return this pickle
      * @throws IllegalArgumentException when {@code v} holds an unpaired surrogate (not encodable)
      */
     public Pickle writeString(String v) {
@@ -179,7 +277,14 @@ public final class Pickle {
         return writeBytes(utf8);
     }
 
-    /** Appends {@code h} to the handles of this pickle and writes its index. */
+    /**
+     * Appends {@code h} to the handles of this pickle and writes its index. The handle is not
+     * duplicated: it moves with the message once sent.
+     *
+     * @param h the handle
+     * @return this pickle
+     * @throws IllegalArgumentException when {@code h} is already in this pickle
+     */
     public Pickle writeHandle(PlatformHandle h) {
         Objects.requireNonNull(h, "handle");
         if (handles == null) {
@@ -192,7 +297,14 @@ public final class Pickle {
         return writeInt(handles.size() - 1);
     }
 
-    /** Appends {@code p} to the pipe ends of this pickle and writes its index. */
+    /**
+     * Appends {@code p} to the pipe ends of this pickle and writes its index; the pipe end moves
+     * with the message once sent.
+     *
+     * @param p the pipe end
+     * @return this pickle
+     * @throws IllegalArgumentException when {@code p} is already in this pickle
+     */
     public Pickle writePipe(MessagePipe p) {
         Objects.requireNonNull(p, "pipe");
         if (pipes == null) {
@@ -205,7 +317,13 @@ public final class Pickle {
         return writeInt(pipes.size() - 1);
     }
 
-    /** Overwrites the 4 bytes at {@code offset} (already written), e.g. a header field. */
+    /**
+     * Overwrites the 4 bytes at {@code offset} (already written), e.g. a header field.
+     *
+     * @param offset the byte offset of the slot, counted from the start of the pickle
+     * @param v the new value
+     * @throws IndexOutOfBoundsException when those 4 bytes were not written yet
+     */
     public void patchInt(int offset, int v) {
         Objects.checkFromIndexSize(offset, 4, size);
         putInt(buf, offset, v);

@@ -36,18 +36,37 @@ public final class PickleException extends RuntimeException {
         POISONED
     }
 
+    /** What was wrong; serialized with the exception. */
     private final Reason reason;
 
+    /**
+     * An exception for input that failed to decode.
+     *
+     * @param reason what was wrong
+     * @param message what was wrong, where (an offset or field), in words
+     */
     public PickleException(Reason reason, String message) {
         super(message);
         this.reason = reason;
     }
 
+    /**
+     * An exception for input that failed to decode, with the failure that revealed it.
+     *
+     * @param reason what was wrong
+     * @param message what was wrong, where, in words
+     * @param cause the underlying failure (e.g. a user codec's exception)
+     */
     public PickleException(Reason reason, String message, Throwable cause) {
         super(message, cause);
         this.reason = reason;
     }
 
+    /**
+     * What was wrong with the input, to act on without parsing the message.
+     *
+     * @return the reason
+     */
     public Reason reason() {
         return reason;
     }

@@ -36,14 +36,27 @@ public final class PickleReader {
     private int handlesClaimed;
     private int pipesClaimed;
 
-    /** A reader over {@code data} without handles. */
+    /**
+     * A reader over all of {@code data}, without handles. The array is read in place, not
+     * copied: do not change it while the reader is in use.
+     *
+     * @param data the pickled bytes
+     */
     public PickleReader(byte[] data) {
         this(data, 0, data.length, List.of(), List.of());
     }
 
     /**
      * A reader over {@code data[offset, offset + length)} that owns {@code handles} and
-     * {@code pipes} (the handles that arrived with the message, in order).
+     * {@code pipes} (the handles that arrived with the message, in order). Nothing is copied: do
+     * not change the array or the lists while the reader is in use.
+     *
+     * @param data the array holding the pickled bytes
+     * @param offset where the pickle starts in {@code data}
+     * @param length how many bytes it has
+     * @param handles the OS handles that arrived with it, now owned by the reader
+     * @param pipes the pipe ends that arrived with it, now owned by the reader
+     * @throws IndexOutOfBoundsException when the range is outside {@code data}
      */
     public PickleReader(byte[] data, int offset, int length, List<PlatformHandle> handles, List<MessagePipe> pipes) {
         Objects.checkFromIndexSize(offset, length, data.length);
@@ -54,21 +67,41 @@ public final class PickleReader {
         this.pipes = pipes;
     }
 
-    /** Bytes not read yet. */
+    /**
+     * Bytes not read yet.
+     *
+     * @return the count of unread bytes
+     */
     public int remaining() {
         return end - pos;
     }
 
-    /** The current read offset in the underlying array. */
+    /**
+     * The current read offset in the underlying array (not relative to the pickle's start).
+     *
+     * @return the offset of the next byte to read
+     */
     public int position() {
         return pos;
     }
 
+    /**
+     * Whether a read failed: every later read fails too.
+     *
+     * @return true after the first failure
+     */
     public boolean isPoisoned() {
         return poisoned;
     }
 
-    /** Poisons the reader and returns the exception to throw. */
+    /**
+     * Poisons the reader and returns the exception to throw; for codecs that find a value they
+     * read invalid.
+     *
+     * @param reason what was wrong
+     * @param message what was wrong, in words
+     * @return the exception, for the caller to throw
+     */
     public PickleException fail(Reason reason, String message) {
         poisoned = true;
         return new PickleException(reason, message);
@@ -83,6 +116,12 @@ public final class PickleReader {
         }
     }
 
+    /**
+     * Reads a signed 32-bit value.
+     *
+     * @return the value
+     * @throws PickleException when fewer than 4 bytes remain
+     */
     public int readInt() {
         need(4, "int32");
         int v = getInt(data, pos);
@@ -90,6 +129,12 @@ public final class PickleReader {
         return v;
     }
 
+    /**
+     * Reads a signed 64-bit value.
+     *
+     * @return the value
+     * @throws PickleException when fewer than 8 bytes remain
+     */
     public long readLong() {
         need(8, "int64");
         long v = (long) Pickle.LONG_LE.get(data, pos);
@@ -97,6 +142,12 @@ public final class PickleReader {
         return v;
     }
 
+    /**
+     * Reads a boolean.
+     *
+     * @return the value
+     * @throws PickleException when the slot is missing or holds neither 0 nor 1
+     */
     public boolean readBool() {
         int v = readInt();
         if (v != 0 && v != 1) {
@@ -105,6 +156,12 @@ public final class PickleReader {
         return v == 1;
     }
 
+    /**
+     * Reads a byte.
+     *
+     * @return the value
+     * @throws PickleException when the slot is missing or its value is outside the byte range
+     */
     public byte readByte() {
         int v = readInt();
         if (v != (byte) v) {
@@ -113,6 +170,12 @@ public final class PickleReader {
         return (byte) v;
     }
 
+    /**
+     * Reads a short.
+     *
+     * @return the value
+     * @throws PickleException when the slot is missing or its value is outside the short range
+     */
     public short readShort() {
         int v = readInt();
         if (v != (short) v) {
@@ -121,6 +184,12 @@ public final class PickleReader {
         return (short) v;
     }
 
+    /**
+     * Reads a UTF-16 code unit.
+     *
+     * @return the value
+     * @throws PickleException when the slot is missing or its value is outside 0..0xFFFF
+     */
     public char readChar() {
         int v = readInt();
         if (v != (char) v) {
@@ -129,10 +198,22 @@ public final class PickleReader {
         return (char) v;
     }
 
+    /**
+     * Reads a float from its raw IEEE 754 bits.
+     *
+     * @return the value (any bit pattern, NaNs included, is accepted)
+     * @throws PickleException when fewer than 4 bytes remain
+     */
     public float readFloat() {
         return Float.intBitsToFloat(readInt());
     }
 
+    /**
+     * Reads a double from its raw IEEE 754 bits.
+     *
+     * @return the value (any bit pattern, NaNs included, is accepted)
+     * @throws PickleException when fewer than 8 bytes remain
+     */
     public double readDouble() {
         return Double.longBitsToDouble(readLong());
     }
@@ -141,6 +222,10 @@ public final class PickleReader {
      * A count of elements that each occupy at least {@code minElementSize} bytes (at least 4):
      * fails unless {@code count * minElementSize} fits in what remains, so a count can never ask
      * for more memory than the input itself justifies.
+     *
+     * @param minElementSize the fewest bytes one element occupies (values under 4 count as 4)
+     * @return the count, never negative
+     * @throws PickleException when the count is negative or the remaining bytes cannot hold it
      */
     public int readCount(int minElementSize) {
         int n = readInt();
@@ -177,6 +262,12 @@ public final class PickleReader {
         pos = padEnd;
     }
 
+    /**
+     * Reads a length-prefixed byte string and its padding.
+     *
+     * @return a new array the caller owns
+     * @throws PickleException when the length is bad or the padding is not zero
+     */
     public byte[] readBytes() {
         int n = readByteLength();
         byte[] v = new byte[n];
@@ -186,7 +277,13 @@ public final class PickleReader {
         return v;
     }
 
-    /** UTF-8, validated strictly (no overlong forms, no surrogates, nothing truncated). */
+    /**
+     * Reads a string: UTF-8, validated strictly (no overlong forms, no surrogates, nothing
+     * truncated).
+     *
+     * @return the string
+     * @throws PickleException when the length or padding is bad or the bytes are not valid UTF-8
+     */
     public String readString() {
         int n = readByteLength();
         int start = pos;
@@ -216,7 +313,13 @@ public final class PickleReader {
         return s;
     }
 
-    /** Claims the next OS handle: the index read must be the next unclaimed one. */
+    /**
+     * Claims the next OS handle: the index read must be the next unclaimed one.
+     *
+     * @return the handle, which now belongs to the caller (unless a later read fails: see
+     *     {@link #closeHandles()})
+     * @throws PickleException when the index is not the next unclaimed handle
+     */
     public PlatformHandle readHandle() {
         int i = readInt();
         if (i != handlesClaimed || i >= handles.size()) {
@@ -227,7 +330,13 @@ public final class PickleReader {
         return handles.get(i);
     }
 
-    /** Claims the next pipe end: the index read must be the next unclaimed one. */
+    /**
+     * Claims the next pipe end: the index read must be the next unclaimed one.
+     *
+     * @return the pipe end, which now belongs to the caller (unless a later read fails: see
+     *     {@link #closeHandles()})
+     * @throws PickleException when the index is not the next unclaimed pipe end
+     */
     public MessagePipe readPipe() {
         int i = readInt();
         if (i != pipesClaimed || i >= pipes.size()) {
@@ -238,18 +347,27 @@ public final class PickleReader {
         return pipes.get(i);
     }
 
-    /** Call before reading a nested value; pair with {@link #exit()}. */
+    /**
+     * Call before reading a nested value; pair with {@link #exit()}.
+     *
+     * @throws PickleException when values nest deeper than {@link #MAX_DEPTH}
+     */
     public void enter() {
         if (++depth > MAX_DEPTH) {
             throw fail(Reason.TOO_DEEP, "values nested deeper than " + MAX_DEPTH);
         }
     }
 
+    /** Call after reading a nested value that {@link #enter()} began. */
     public void exit() {
         depth--;
     }
 
-    /** Fails unless every byte was read and every handle claimed. */
+    /**
+     * Checks that the value read was the whole input: every byte read, every handle claimed.
+     *
+     * @throws PickleException when bytes or handles are left over, or a read failed before
+     */
     public void finish() {
         if (poisoned) {
             throw new PickleException(Reason.POISONED, "finish after an earlier failure");

@@ -14,6 +14,7 @@ import dev.switchboard.ipc.pickle.PickleException;
  */
 public record BadMessage(Kind kind, int typeId, PickleException.Reason pickleReason, String reason) {
 
+    /** What was wrong with a bad message. */
     public enum Kind {
         /** The header or body did not decode (see {@link BadMessage#pickleReason()}). */
         MALFORMED,

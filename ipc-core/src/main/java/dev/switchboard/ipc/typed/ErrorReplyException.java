@@ -3,6 +3,7 @@ package dev.switchboard.ipc.typed;
 /** The peer answered with an error: its handler threw, or nothing handled the request. */
 public final class ErrorReplyException extends SyncCallException {
 
+    /** The peer's reason; serialized with the exception. */
     private final String remoteReason;
 
     ErrorReplyException(int typeId, String message, String remoteReason) {
@@ -10,7 +11,11 @@ public final class ErrorReplyException extends SyncCallException {
         this.remoteReason = remoteReason;
     }
 
-    /** What the peer said went wrong (untrusted text from the other process). */
+    /**
+     * What the peer said went wrong.
+     *
+     * @return untrusted text from the other process: show or log it, never act on its content
+     */
     public String remoteReason() {
         return remoteReason;
     }

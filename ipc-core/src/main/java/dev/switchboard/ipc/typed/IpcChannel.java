@@ -4,6 +4,7 @@ import dev.switchboard.ipc.Message;
 import dev.switchboard.ipc.MessagePipe;
 import dev.switchboard.ipc.PipeClosedException;
 import dev.switchboard.ipc.PlatformHandle;
+import dev.switchboard.ipc.node.NodeController;
 import dev.switchboard.ipc.pickle.PickleException;
 import java.time.Duration;
 import java.util.List;
@@ -35,8 +36,11 @@ import org.slf4j.LoggerFactory;
  * <p><b>Synchronous calls.</b> While the listener's dispatch is blocked in
  * {@link #sendSync}, later messages for the listener wait and are delivered after the call
  * returns, in order; sync requests from the peer are run on the blocked thread, nested, so that
- * A→B→A calls complete, last in first out. A sync call from the delivering thread (a filter)
- * fails at once with {@link DeliveryThreadCallException}.
+ * A→B→A calls complete, last in first out. A sync call from a thread that must not block fails
+ * at once with {@link DeliveryThreadCallException}: a thread delivering any channel's messages (a
+ * filter, or a listener on a direct executor) or a Switchboard I/O thread.
+ *
+ * <p><b>Disconnection.</b> {@link #disconnected()} completes once the channel has ended.
  *
  * <p>Closing the channel closes the pipe. Thread-safe.
  */
@@ -63,6 +67,7 @@ public final class IpcChannel implements AutoCloseable {
 
     private volatile boolean closed;
     private volatile String endReason;
+    private final CompletableFuture<Void> disconnected = new CompletableFuture<>();
 
     private IpcChannel(MessagePipe pipe, MessageTypes types, IpcListener listener, Executor executor) {
         this.pipe = pipe;
@@ -77,6 +82,12 @@ public final class IpcChannel implements AutoCloseable {
      * {@code listener} runs on {@code executor}; the channel calls it for one message at a
      * time. Give each channel whose listener makes sync calls an executor of its own (or a pool):
      * a blocked dispatch holds its thread.
+     *
+     * @param pipe the pipe end, now owned by the channel
+     * @param types the messages this side can send and receive
+     * @param listener gets the messages the filters do not claim
+     * @param executor runs the listener
+     * @return the channel, already receiving
      */
     public static IpcChannel over(MessagePipe pipe, MessageTypes types, IpcListener listener, Executor executor) {
         Objects.requireNonNull(pipe, "pipe");
@@ -98,23 +109,55 @@ public final class IpcChannel implements AutoCloseable {
         return c;
     }
 
+    /**
+     * The messages this channel can send and receive.
+     *
+     * @return the registry given to {@link #over}
+     */
     public MessageTypes types() {
         return types;
     }
 
-    /** True after {@link #close()} or once the peer closed. */
+    /**
+     * Whether the channel ended.
+     *
+     * @return true after {@link #close()} or once the peer closed
+     */
     public boolean isClosed() {
         return endReason != null;
     }
 
-    /** Adds a filter after those already added; it sees messages that arrive from now on. */
+    /**
+     * Completes when the channel ends: on the listener's executor after the last message the peer
+     * sent was delivered, when the peer closed or its process died (after
+     * {@link IpcListener#onPeerClosed}); or on the thread that calls {@link #close()}, if that
+     * comes first. It never completes exceptionally. Dependent actions added with the
+     * non-{@code Async} methods run on the completing thread.
+     *
+     * @return a view of the channel's future (completing with it); cancelling the view changes
+     *     nothing in the channel
+     */
+    public CompletableFuture<Void> disconnected() {
+        return disconnected.copy();
+    }
+
+    /**
+     * Adds a filter after those already added; it sees messages that arrive from now on.
+     *
+     * @param filter the filter; its {@link MessageFilter#onFilterAdded} runs first, on this thread
+     */
     public void addFilter(MessageFilter filter) {
         Objects.requireNonNull(filter, "filter");
         filter.onFilterAdded(this);
         filters.add(filter);
     }
 
-    /** Removes a filter; it gets {@link MessageFilter#onFilterRemoved()}. @return whether it was there */
+    /**
+     * Removes a filter; it gets {@link MessageFilter#onFilterRemoved()}.
+     *
+     * @param filter the filter
+     * @return whether it was there
+     */
     public boolean removeFilter(MessageFilter filter) {
         if (filters.remove(filter)) {
             filter.onFilterRemoved();
@@ -125,7 +168,13 @@ public final class IpcChannel implements AutoCloseable {
 
     // ------------------------------------------------------------------ sending
 
-    /** Sends a one-way message to the peer's control listener ({@link MessageRouter#CONTROL}). */
+    /**
+     * Sends a one-way message to the peer's control listener ({@link MessageRouter#CONTROL}).
+     *
+     * @param message a record or method call declared in this channel's types
+     * @throws IllegalArgumentException when the message is not declared here, is answered, or holds a null
+     * @throws PipeClosedException when the peer is gone
+     */
     public void send(Object message) {
         send(MessageRouter.CONTROL, message);
     }
@@ -134,6 +183,8 @@ public final class IpcChannel implements AutoCloseable {
      * Sends a one-way message with {@code routingId}. The handles and pipes in its fields move to
      * the peer.
      *
+     * @param routingId the route at the peer
+     * @param message a record or method call declared in this channel's types
      * @throws IllegalArgumentException when the message is not declared in this channel's types,
      *     is answered (use {@link #sendSync} or {@link #call}), or holds a null
      * @throws PipeClosedException when the peer is gone
@@ -147,7 +198,15 @@ public final class IpcChannel implements AutoCloseable {
         write(MessageCodec.encodeRequest(types, routingId, message, 0, 0));
     }
 
-    /** {@link #sendSync(int, Object, Duration)} to the control listener. */
+    /**
+     * {@link #sendSync(int, Object, Duration)} to the control listener.
+     *
+     * @param <R> the reply type
+     * @param message a {@link Sync} record or method call
+     * @param timeout how long to wait for the reply
+     * @return the reply (null for a {@code Void} reply)
+     * @throws SyncCallException when no reply came; the subclass says why
+     */
     public <R> R sendSync(Object message, Duration timeout) {
         return sendSync(MessageRouter.CONTROL, message, timeout);
     }
@@ -155,11 +214,17 @@ public final class IpcChannel implements AutoCloseable {
     /**
      * Sends a message declared {@link Sync} and blocks until its reply.
      *
+     * @param <R> the reply type
+     * @param routingId the route at the peer
+     * @param message a {@link Sync} record or method call
+     * @param timeout how long to wait for the reply
      * @return the reply (null for a {@code Void} reply)
      * @throws SyncTimeoutException when no reply came within {@code timeout}
      * @throws PeerClosedCallException when the peer closed or died, or this channel was closed, first
      * @throws ErrorReplyException when the peer's handler failed or nobody there handled it
-     * @throws DeliveryThreadCallException when called from a filter of this channel
+     * @throws DeliveryThreadCallException when called on a thread that must not block: one that is
+     *     delivering messages of any channel (a filter, a listener on a direct executor) or a
+     *     Switchboard I/O thread
      * @throws InterruptedCallException when the thread was interrupted while waiting
      * @throws IllegalArgumentException when the message is not declared {@code @Sync} here
      */
@@ -174,7 +239,13 @@ public final class IpcChannel implements AutoCloseable {
         return (R) await(t, routingId, message, timeout);
     }
 
-    /** {@link #call(int, Object)} to the control listener. */
+    /**
+     * {@link #call(int, Object)} to the control listener.
+     *
+     * @param <R> the reply type
+     * @param message an answered record or method call
+     * @return the reply's future
+     */
     public <R> CompletableFuture<R> call(Object message) {
         return call(MessageRouter.CONTROL, message);
     }
@@ -183,6 +254,12 @@ public final class IpcChannel implements AutoCloseable {
      * Sends an answered message without blocking. The future completes on the listener's
      * executor, in order with the channel's other messages, or fails with a
      * {@link SyncCallException} (error reply, peer closed).
+     *
+     * @param <R> the reply type
+     * @param routingId the route at the peer
+     * @param message an answered record or method call
+     * @return the reply's future
+     * @throws IllegalArgumentException when the message is not declared here, is one-way, or holds a null
      */
     @SuppressWarnings("unchecked")
     public <R> CompletableFuture<R> call(int routingId, Object message) {
@@ -215,10 +292,7 @@ public final class IpcChannel implements AutoCloseable {
     }
 
     private Object await(MessageType t, int routingId, Object message, Duration timeout) {
-        if (DELIVERING.get() == this) {
-            throw new DeliveryThreadCallException(t.typeId, t.name + ": a sync call from the thread delivering this channel's"
-                    + " messages (a filter) could never receive its reply");
-        }
+        refuseOnThreadThatMustNotBlock(t);
         long id = requestIds.incrementAndGet();
         // encoding validates the message before any state changes
         Message request = MessageCodec.encodeRequest(types, routingId, message, MessageHeader.SYNC | MessageHeader.EXPECTS_REPLY, id);
@@ -267,6 +341,25 @@ public final class IpcChannel implements AutoCloseable {
             throw new ErrorReplyException(t.typeId, t.name + " failed in the peer: " + p.errorReason(), p.errorReason());
         }
         return p.value();
+    }
+
+    /**
+     * A sync call blocks its thread. On a delivering thread it would stall every channel that thread
+     * delivers (its own reply may be among them), and an I/O thread serves many connections; both
+     * could only time out. Nested calls are unaffected: they run on the blocked listener thread,
+     * which is not delivering.
+     */
+    private void refuseOnThreadThatMustNotBlock(MessageType t) {
+        IpcChannel delivering = DELIVERING.get();
+        if (delivering != null) {
+            String whose = delivering == this ? "this channel's" : "another channel's (" + delivering.types + ")";
+            throw new DeliveryThreadCallException(t.typeId, t.name + ": a sync call on the thread delivering " + whose
+                    + " messages (a filter, or a listener on a direct executor) would block that delivery");
+        }
+        if (NodeController.onIoThread()) {
+            throw new DeliveryThreadCallException(t.typeId, t.name + ": a sync call on a Switchboard I/O thread, which must"
+                    + " never block");
+        }
     }
 
     private static long waitNanos(Duration timeout) {
@@ -419,6 +512,7 @@ public final class IpcChannel implements AutoCloseable {
     private void peerClosed() {
         end("the peer closed");
         queue.post(listener::onPeerClosed);
+        queue.post(() -> disconnected.complete(null));
     }
 
     private void end(String reason) {
@@ -496,6 +590,7 @@ public final class IpcChannel implements AutoCloseable {
         }
         writer.closePipe(); // after the replies a filter queued just before
         queue.dropMessages().forEach(IncomingMessage::closeHandles);
+        disconnected.complete(null);
     }
 
     @Override

@@ -11,15 +11,27 @@ public interface IpcListener {
      * A message. Return true when handled. For a message that expects a reply, call
      * {@link IncomingMessage#reply} (now or later, from any thread); a request that no listener
      * handles gets an error reply, so its sender does not wait for nothing.
+     *
+     * @param message the message; when handled, the listener owns the handles and pipes in it
+     * @return true when handled; false closes the message's handles (and error-replies a request)
      */
     boolean onMessage(IncomingMessage message);
 
-    /** A message from the peer was rejected and reported (already sent to the process error handler). */
+    /**
+     * A message from the peer was rejected and reported (already sent to the process error handler).
+     *
+     * @param report what was wrong
+     */
     default void onBadMessage(BadMessage report) {}
 
     /** The peer closed, or its process died, after every message it sent was delivered. Called once. */
     default void onPeerClosed() {}
 
-    /** A filter threw; the message it was looking at went on to the next filter. */
+    /**
+     * A filter threw; the message it was looking at went on to the next filter.
+     *
+     * @param filter the filter that threw
+     * @param error what it threw
+     */
     default void onFilterError(MessageFilter filter, RuntimeException error) {}
 }

@@ -17,9 +17,17 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.TYPE)
 public @interface MessageClass {
-    /** 1 to 0xFFFE. */
+    /**
+     * The class id, the high 16 bits of each type id.
+     *
+     * @return 1 to 0xFFFE
+     */
     int id();
 
-    /** For {@link MessageTypes#describe}; the interface's simple name when empty. */
+    /**
+     * The name that prefixes message names (e.g. "ChildProcess" in "ChildProcess.GetCookies").
+     *
+     * @return the name; empty means the annotated type's simple name
+     */
     String name() default "";
 }

@@ -31,6 +31,13 @@ public final class MessageCodec {
      * Encodes a request or one-way message: {@code body} is a record of {@code types}, or a
      * {@link MethodCall}. The returned message owns the handles and pipes the body carried.
      *
+     * @param types the declared types {@code body} belongs to
+     * @param routingId the route at the receiver
+     * @param body the record or method call to send
+     * @param flags {@link MessageHeader} flags: 0 for one-way, else {@link MessageHeader#EXPECTS_REPLY}
+     *     with or without {@link MessageHeader#SYNC}
+     * @param requestId 0 for one-way, else the caller's unique id for matching the reply
+     * @return the message, ready to write to a pipe
      * @throws IllegalArgumentException when {@code body} is not declared in {@code types}, or holds a null
      */
     public static Message encodeRequest(MessageTypes types, int routingId, Object body, int flags, long requestId) {
@@ -38,7 +45,17 @@ public final class MessageCodec {
         return encode(new MessageHeader(routingId, t.typeId, flags, requestId), t.body, body);
     }
 
-    /** Encodes the reply to a request of type {@code typeId}: {@code value} must be of its reply type. */
+    /**
+     * Encodes the reply to a request of type {@code typeId}.
+     *
+     * @param types the declared types of the request
+     * @param routingId the request's routing id
+     * @param typeId the request's type id
+     * @param requestId the request's id
+     * @param value the reply, of the request's reply type (null for {@code Void})
+     * @return the reply message, owning the handles and pipes {@code value} carried
+     * @throws IllegalArgumentException when the type is not answered or {@code value} does not encode
+     */
     public static Message encodeReply(MessageTypes types, int routingId, int typeId, long requestId, Object value) {
         MessageType t = types.byId(typeId);
         if (t == null || t.reply == null) {
@@ -47,7 +64,15 @@ public final class MessageCodec {
         return encode(new MessageHeader(routingId, typeId, MessageHeader.REPLY, requestId), t.reply, value);
     }
 
-    /** Encodes an error reply carrying {@code reason} (cut to {@link #MAX_ERROR_REASON} chars). */
+    /**
+     * Encodes an error reply.
+     *
+     * @param routingId the request's routing id
+     * @param typeId the request's type id
+     * @param requestId the request's id
+     * @param reason the text to send, cut to {@link #MAX_ERROR_REASON} chars
+     * @return the error reply message
+     */
     public static Message encodeErrorReply(int routingId, int typeId, long requestId, String reason) {
         String r = reason.length() > MAX_ERROR_REASON ? reason.substring(0, MAX_ERROR_REASON) : reason;
         Pickle p = PICKLES.get().reset();
@@ -82,6 +107,11 @@ public final class MessageCodec {
      * {@code pipes}: on success they belong to the decoded value (every one was claimed by a
      * field, in order); on failure all of them are closed.
      *
+     * @param types the types this side declared; nothing else decodes
+     * @param bytes the message bytes, header included (read in place, not copied)
+     * @param handles the OS handles that arrived with the message, in order
+     * @param pipes the pipe ends that arrived with the message, in order
+     * @return the header and the decoded body (an error reply's body is its reason string)
      * @throws PickleException for anything wrong with the input (never another exception)
      */
     public static DecodedMessage decode(MessageTypes types, byte[] bytes, List<PlatformHandle> handles, List<MessagePipe> pipes) {
@@ -123,6 +153,10 @@ public final class MessageCodec {
      * The fuzz target: decodes arbitrary {@code bytes} against {@code types} as if they arrived
      * with {@code handleCount} OS handles (inert stand-ins; closing them does nothing).
      *
+     * @param types the types to decode against
+     * @param bytes any bytes
+     * @param handleCount how many stand-in handles to pretend arrived
+     * @return the decoded message, when the bytes are valid
      * @throws PickleException for anything wrong with the input (never another exception)
      */
     public static DecodedMessage decodeForFuzzing(MessageTypes types, byte[] bytes, int handleCount) {

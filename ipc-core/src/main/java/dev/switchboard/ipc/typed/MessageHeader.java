@@ -29,22 +29,47 @@ public record MessageHeader(int routingId, int typeId, int flags, long requestId
 
     private static final int KNOWN = SYNC | REPLY | REPLY_ERROR | EXPECTS_REPLY;
 
+    /**
+     * Whether this message answers a request.
+     *
+     * @return true when {@link #REPLY} is set
+     */
     public boolean isReply() {
         return (flags & REPLY) != 0;
     }
 
+    /**
+     * Whether the sender blocks until the reply.
+     *
+     * @return true when {@link #SYNC} is set
+     */
     public boolean isSync() {
         return (flags & SYNC) != 0;
     }
 
+    /**
+     * Whether the receiver must answer.
+     *
+     * @return true when {@link #EXPECTS_REPLY} is set
+     */
     public boolean expectsReply() {
         return (flags & EXPECTS_REPLY) != 0;
     }
 
+    /**
+     * Whether this reply reports a failure.
+     *
+     * @return true when {@link #REPLY_ERROR} is set
+     */
     public boolean isErrorReply() {
         return (flags & REPLY_ERROR) != 0;
     }
 
+    /**
+     * Writes the {@link #SIZE} header bytes, unchecked.
+     *
+     * @param p the pickle to append to, normally empty
+     */
     public void writeTo(Pickle p) {
         p.writeInt(routingId).writeInt(typeId).writeInt(flags).writeLong(requestId);
     }
@@ -53,6 +78,10 @@ public record MessageHeader(int routingId, int typeId, int flags, long requestId
      * Reads and validates a header: unknown flag bits, a reply that also expects one, an error
      * flag without the reply flag, sync without expects-reply, or a request id that is zero when
      * it must not be (or non-zero when it must) are {@link PickleException.Reason#BAD_HEADER}.
+     *
+     * @param r a reader at the start of a message
+     * @return the header
+     * @throws PickleException when the header is short or inconsistent
      */
     public static MessageHeader read(PickleReader r) {
         if (r.remaining() < SIZE) {

@@ -14,5 +14,10 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target({ElementType.TYPE, ElementType.METHOD})
 public @interface MessageId {
+    /**
+     * The message id within its class.
+     *
+     * @return 0 to 0xFFFF
+     */
     int value();
 }

@@ -44,6 +44,11 @@ public final class MessageMap implements IpcListener {
         this.onPeerClosed = b.onPeerClosed;
     }
 
+    /**
+     * Starts a map with no handlers.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -82,6 +87,7 @@ public final class MessageMap implements IpcListener {
         }
     }
 
+    /** Collects the handlers of a {@link MessageMap}; not thread-safe, build once. */
     public static final class Builder {
         private final Map<Class<?>, Handler> handlers = new HashMap<>();
         private boolean unhandledError;
@@ -104,7 +110,15 @@ public final class MessageMap implements IpcListener {
             }
         }
 
-        /** Calls {@code handler} with each {@code type} message. */
+        /**
+         * Calls {@code handler} with each {@code type} message.
+         *
+         * @param <M> the message type
+         * @param type a one-way record message (not {@code @Sync})
+         * @param handler runs on the listener's executor; it owns the handles and pipes in the message
+         * @return this builder
+         * @throws IllegalArgumentException when {@code type} is {@code @Sync} or already has a handler
+         */
         public <M> Builder on(Class<M> type, Consumer<? super M> handler) {
             requireAsync(type);
             Objects.requireNonNull(handler, "handler");
@@ -112,19 +126,46 @@ public final class MessageMap implements IpcListener {
             return this;
         }
 
-        /** Same as {@link #on}: names the intent of handing the message to another object. */
+        /**
+         * Same as {@link #on}: names the intent of handing the message to another object.
+         *
+         * @param <M> the message type
+         * @param type a one-way record message (not {@code @Sync})
+         * @param handler the object's method to call, on the listener's executor
+         * @return this builder
+         * @throws IllegalArgumentException when {@code type} is {@code @Sync} or already has a handler
+         */
         public <M> Builder forward(Class<M> type, Consumer<? super M> handler) {
             return on(type, handler);
         }
 
-        /** Calls {@code handler} with the message and its {@link IncomingMessage} (to reply later, report it, read the route). */
+        /**
+         * Calls {@code handler} with the message and its {@link IncomingMessage} (to reply later,
+         * report it, read the route). For a request, the handler must see that it is answered.
+         *
+         * @param <M> the message type
+         * @param type any record message, answered or not
+         * @param handler runs on the listener's executor
+         * @return this builder
+         * @throws IllegalArgumentException when {@code type} already has a handler
+         */
         public <M> Builder onIncoming(Class<M> type, BiConsumer<? super M, IncomingMessage> handler) {
             Objects.requireNonNull(handler, "handler");
             put(type, (b, m) -> handler.accept(type.cast(b), m));
             return this;
         }
 
-        /** Answers each {@code type} message (declared {@code @Sync}) with what {@code handler} returns. */
+        /**
+         * Answers each {@code type} message (declared {@code @Sync}) with what {@code handler}
+         * returns; if it throws, the caller gets an error reply.
+         *
+         * @param <M> the message type
+         * @param <R> the reply type, as declared by {@link Sync#reply()}
+         * @param type a {@code @Sync} record message
+         * @param handler computes the reply, on the listener's executor
+         * @return this builder
+         * @throws IllegalArgumentException when {@code type} is not {@code @Sync} or already has a handler
+         */
         public <M, R> Builder onSync(Class<M> type, Function<? super M, ? extends R> handler) {
             if (!type.isAnnotationPresent(Sync.class)) {
                 throw new IllegalArgumentException(type.getSimpleName() + " is not @Sync: handle it with on");
@@ -134,28 +175,56 @@ public final class MessageMap implements IpcListener {
             return this;
         }
 
-        /** Offers messages without a handler here to {@code listener}. */
+        /**
+         * Offers messages without a handler here to {@code listener}; it also gets bad-message
+         * and peer-closed calls unless this map has its own handler for them.
+         *
+         * @param listener the next listener, e.g. a {@link Receiver#listener} or another map
+         * @return this builder
+         */
         public Builder fallback(IpcListener listener) {
             this.fallback = Objects.requireNonNull(listener, "listener");
             return this;
         }
 
-        /** A message that no handler (nor the fallback) takes is reported as a bad message. */
+        /**
+         * A message that no handler (nor the fallback) takes is reported as a bad message
+         * ({@link BadMessage.Kind#UNHANDLED}), which usually gets the sender killed.
+         *
+         * @return this builder
+         */
         public Builder unhandledError() {
             this.unhandledError = true;
             return this;
         }
 
+        /**
+         * Handles {@link IpcListener#onBadMessage} instead of the fallback.
+         *
+         * @param handler runs on the listener's executor
+         * @return this builder
+         */
         public Builder onBadMessage(Consumer<BadMessage> handler) {
             this.onBad = Objects.requireNonNull(handler, "handler");
             return this;
         }
 
+        /**
+         * Handles {@link IpcListener#onPeerClosed} instead of the fallback.
+         *
+         * @param handler runs on the listener's executor, once, after the last message
+         * @return this builder
+         */
         public Builder onPeerClosed(Runnable handler) {
             this.onPeerClosed = Objects.requireNonNull(handler, "handler");
             return this;
         }
 
+        /**
+         * The map; later changes to this builder do not affect it.
+         *
+         * @return a thread-safe listener
+         */
         public MessageMap build() {
             return new MessageMap(this);
         }

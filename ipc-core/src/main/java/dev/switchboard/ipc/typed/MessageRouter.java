@@ -22,11 +22,22 @@ public final class MessageRouter implements IpcListener {
     private final Map<Integer, IpcListener> routes = new ConcurrentHashMap<>();
     private final AtomicInteger next = new AtomicInteger();
 
+    /**
+     * A router without routes yet.
+     *
+     * @param control the listener of {@link #CONTROL} messages, bad-message reports and filter errors
+     */
     public MessageRouter(IpcListener control) {
         this.control = Objects.requireNonNull(control, "control");
     }
 
-    /** A fresh routing id (1, 2, ...). Allocate ids on one side of a channel only. */
+    /**
+     * A fresh routing id. Allocate ids on one side of a channel only, so that the two sides never
+     * pick the same one.
+     *
+     * @return 1, 2, ... in order
+     * @throws IllegalStateException after {@code Integer.MAX_VALUE - 1} ids
+     */
     public int nextRoutingId() {
         int id = next.incrementAndGet();
         if (id <= 0 || id == CONTROL) {
@@ -38,6 +49,8 @@ public final class MessageRouter implements IpcListener {
     /**
      * Routes messages with {@code routingId} to {@code listener}.
      *
+     * @param routingId the route's id, agreed with the peer
+     * @param listener the route's listener, called on the channel's listener executor
      * @throws IllegalArgumentException when the id already has a route, or is CONTROL or NONE
      */
     public void addRoute(int routingId, IpcListener listener) {
@@ -51,12 +64,22 @@ public final class MessageRouter implements IpcListener {
         }
     }
 
-    /** Removes the route of {@code routingId}; later messages for it are not handled. @return whether there was one */
+    /**
+     * Removes the route of {@code routingId}; later messages for it are not handled.
+     *
+     * @param routingId the route's id
+     * @return whether there was one
+     */
     public boolean removeRoute(int routingId) {
         return routes.remove(routingId) != null;
     }
 
-    /** The listener of {@code routingId}, or null. */
+    /**
+     * The listener of a routing id.
+     *
+     * @param routingId a route's id or {@link #CONTROL}
+     * @return the listener, or null when the id has no route
+     */
     public IpcListener route(int routingId) {
         return routingId == CONTROL ? control : routes.get(routingId);
     }

@@ -51,7 +51,14 @@ public final class MessageTypes {
         this.byMethod = byMethod;
     }
 
-    /** A registry of {@code declarations} with the built-in codecs. */
+    /**
+     * A registry of {@code declarations} with the built-in codecs; see
+     * {@link #of(ParamCodecs, Class...)} for what a declaration is.
+     *
+     * @param declarations the {@link MessageClass} interfaces
+     * @return the registry, immutable and thread-safe
+     * @throws IllegalArgumentException naming what is wrong with a declaration
+     */
     public static MessageTypes of(Class<?>... declarations) {
         return of(ParamCodecs.defaults(), declarations);
     }
@@ -62,6 +69,9 @@ public final class MessageTypes {
      * or an interface annotated {@link MessageClass} whose abstract methods are annotated
      * {@link MessageId}.
      *
+     * @param codecs the codecs of fields, parameters and replies
+     * @param declarations the {@link MessageClass} interfaces
+     * @return the registry, immutable and thread-safe
      * @throws IllegalArgumentException naming what is wrong: a missing annotation, an id out of
      *     range, two messages with one type id (both named), two declarations with one class id,
      *     a field or parameter type without a codec, a method with an unsupported return type
@@ -172,42 +182,82 @@ public final class MessageTypes {
         return new MessageType((classId << 16) | id, name, null, m, new ArgsCodec(m, params), reply, sync);
     }
 
-    /** The type id of a (record) message class. @throws IllegalArgumentException when not registered */
+    /**
+     * The type id of a record message.
+     *
+     * @param messageClass the record class
+     * @return its type id
+     * @throws IllegalArgumentException when not registered
+     */
     public int typeIdOf(Class<?> messageClass) {
         return forRecord(messageClass).typeId;
     }
 
-    /** The type id of an interface method. @throws IllegalArgumentException when not registered */
+    /**
+     * The type id of a method message.
+     *
+     * @param method the interface method
+     * @return its type id
+     * @throws IllegalArgumentException when not registered
+     */
     public int typeIdOf(Method method) {
         return forMethod(method).typeId;
     }
 
-    /** True when {@code typeId} is one of this registry's messages. */
+    /**
+     * Whether a type id is one of this registry's messages.
+     *
+     * @param typeId the type id
+     * @return true when registered here
+     */
     public boolean contains(int typeId) {
         return Arrays.binarySearch(ids, typeId) >= 0;
     }
 
-    /** True when messages of {@code typeId} are answered (sync records, async or sync methods). */
+    /**
+     * Whether messages of a type are answered (sync records, async or sync methods).
+     *
+     * @param typeId the type id
+     * @return true when registered here and answered
+     */
     public boolean expectsReply(int typeId) {
         MessageType t = byId(typeId);
         return t != null && t.expectsReply();
     }
 
-    /** Every registered type id, ascending. */
+    /**
+     * Every registered type id.
+     *
+     * @return the ids, ascending, in an unmodifiable list
+     */
     public List<Integer> typeIds() {
         return Collections.unmodifiableList(Arrays.stream(ids).boxed().toList());
     }
 
-    /** The declarations this registry was built from. */
+    /**
+     * The declarations this registry was built from.
+     *
+     * @return the declarations in the order given, in an unmodifiable list
+     */
     public List<Class<?>> declarations() {
         return declarations;
     }
 
+    /**
+     * The codecs this registry resolved its types with.
+     *
+     * @return the codecs
+     */
     public ParamCodecs codecs() {
         return codecs;
     }
 
-    /** The message's name in this registry ("ChildProcess.GetCookies"), or {@link #describe(int)}. */
+    /**
+     * The name of a type id.
+     *
+     * @param typeId the type id
+     * @return its name in this registry ("ChildProcess.GetCookies"), or {@link #describe(int)} of it
+     */
     public String nameOf(int typeId) {
         MessageType t = byId(typeId);
         return t != null ? t.name : describe(typeId);
@@ -216,6 +266,9 @@ public final class MessageTypes {
     /**
      * A readable name for any type id: the registered name ("ChildProcess.GetCookies") when any
      * registry in this JVM declared it, else "unknown type 0x1c0098 (class 0x1c, id 152)".
+     *
+     * @param typeId any type id, e.g. one read off the wire
+     * @return the readable name
      */
     public static String describe(int typeId) {
         String n = NAMES.get(typeId);
@@ -223,7 +276,14 @@ public final class MessageTypes {
                 + ", id " + (typeId & 0xFFFF) + ")";
     }
 
-    /** {@code (messageClass << 16) | messageId}. */
+    /**
+     * Composes a type id.
+     *
+     * @param messageClass the {@link MessageClass} id, 0 to 0xFFFF
+     * @param messageId the {@link MessageId}, 0 to 0xFFFF
+     * @return {@code (messageClass << 16) | messageId}
+     * @throws IllegalArgumentException when either is outside 16 bits
+     */
     public static int typeId(int messageClass, int messageId) {
         if (messageClass < 0 || messageClass > 0xFFFF || messageId < 0 || messageId > 0xFFFF) {
             throw new IllegalArgumentException("class and id are 16-bit: " + messageClass + ", " + messageId);

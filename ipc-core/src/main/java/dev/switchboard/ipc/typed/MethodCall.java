@@ -20,11 +20,21 @@ public final class MethodCall {
         this.args = args;
     }
 
+    /**
+     * The interface method called.
+     *
+     * @return the method, as declared in the interface
+     */
     public Method method() {
         return method;
     }
 
-    /** The arguments in declaration order (a copy). */
+    /**
+     * The arguments in declaration order. Handles and pipes among them still belong to the
+     * message (see {@link IncomingMessage}).
+     *
+     * @return a copy of the arguments, in a fixed-size list
+     */
     public List<Object> arguments() {
         return Arrays.asList(args.clone());
     }

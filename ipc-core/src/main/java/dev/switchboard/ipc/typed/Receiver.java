@@ -32,7 +32,17 @@ public final class Receiver<T> implements AutoCloseable {
         this.channel = channel;
     }
 
-    /** Binds {@code impl} over {@code pipe} (now owned by the receiver); calls run on {@code executor}. */
+    /**
+     * Binds {@code impl} over {@code pipe}.
+     *
+     * @param <T> the interface
+     * @param pipe the pipe end, now owned by the receiver (closing the receiver closes it)
+     * @param iface the {@link MessageClass} interface
+     * @param impl the implementation; its methods run on {@code executor}, one call at a time
+     * @param executor runs the calls in arrival order
+     * @return the receiver
+     * @throws IllegalArgumentException when {@code iface} is not a valid message interface
+     */
     public static <T> Receiver<T> bind(MessagePipe pipe, Class<T> iface, T impl, Executor executor) {
         MessageTypes types = MessageTypes.of(iface);
         return new Receiver<>(IpcChannel.over(pipe, types, listener(iface, impl), executor));
@@ -42,6 +52,12 @@ public final class Receiver<T> implements AutoCloseable {
      * A listener that calls {@code impl} for the method messages of {@code iface}, to put on a
      * route of a {@link MessageRouter} or behind a {@link MessageMap}. Messages of other types
      * are not handled.
+     *
+     * @param <T> the interface
+     * @param iface the {@link MessageClass} interface
+     * @param impl the implementation to call
+     * @return a listener for the interface's method messages
+     * @throws IllegalArgumentException when a method of {@code iface} is not accessible
      */
     public static <T> IpcListener listener(Class<T> iface, T impl) {
         Objects.requireNonNull(impl, "impl");
@@ -100,8 +116,24 @@ public final class Receiver<T> implements AutoCloseable {
         });
     }
 
+    /**
+     * The channel the receiver listens on, e.g. to add a filter.
+     *
+     * @return the channel, owned by this receiver
+     */
     public IpcChannel channel() {
         return channel;
+    }
+
+    /**
+     * Completes once the caller is gone (Mojo's disconnect handler): after the last call the peer
+     * sent has run, on the executor, when the peer closed or its process died; or when this
+     * receiver is closed. See {@link IpcChannel#disconnected()}.
+     *
+     * @return a future that completes normally, once
+     */
+    public CompletableFuture<Void> disconnected() {
+        return channel.disconnected();
     }
 
     /** Closes the channel and its pipe. */

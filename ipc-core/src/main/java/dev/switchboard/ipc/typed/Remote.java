@@ -81,7 +81,16 @@ public final class Remote<T> implements AutoCloseable {
         }
     }
 
-    /** Binds {@code iface} over {@code pipe} (now owned by the remote); futures complete on a shared daemon thread. */
+    /**
+     * Binds {@code iface} over {@code pipe}; futures complete on a shared daemon thread and
+     * {@link Sync} methods wait at most {@link #DEFAULT_SYNC_TIMEOUT}.
+     *
+     * @param <T> the interface
+     * @param pipe the pipe end, now owned by the remote (closing the remote closes it)
+     * @param iface the {@link MessageClass} interface
+     * @return the remote
+     * @throws IllegalArgumentException when {@code iface} is not a valid message interface
+     */
     public static <T> Remote<T> bind(MessagePipe pipe, Class<T> iface) {
         return bind(pipe, iface, SharedThreads.POOL, DEFAULT_SYNC_TIMEOUT);
     }
@@ -89,6 +98,14 @@ public final class Remote<T> implements AutoCloseable {
     /**
      * Binds {@code iface} over {@code pipe} (now owned by the remote). Futures of asynchronous
      * calls complete on {@code executor}; {@link Sync} methods wait at most {@code syncTimeout}.
+     *
+     * @param <T> the interface
+     * @param pipe the pipe end, now owned by the remote (closing the remote closes it)
+     * @param iface the {@link MessageClass} interface
+     * @param executor completes the futures of asynchronous calls, in order
+     * @param syncTimeout how long a {@link Sync} method waits for its reply
+     * @return the remote
+     * @throws IllegalArgumentException when {@code iface} is not a valid message interface
      */
     public static <T> Remote<T> bind(MessagePipe pipe, Class<T> iface, Executor executor, Duration syncTimeout) {
         Objects.requireNonNull(syncTimeout, "syncTimeout");
@@ -101,18 +118,47 @@ public final class Remote<T> implements AutoCloseable {
     /**
      * A remote over an existing channel, sending with {@code routingId}; {@code iface} must be
      * among the channel's types. Closing this remote leaves the channel open.
+     *
+     * @param <T> the interface
+     * @param channel the channel, still owned by the caller
+     * @param routingId the route at the peer that implements {@code iface}
+     * @param iface the {@link MessageClass} interface
+     * @param syncTimeout how long a {@link Sync} method waits for its reply
+     * @return the remote
+     * @throws IllegalArgumentException when a method of {@code iface} is not declared in the channel's types
      */
     public static <T> Remote<T> over(IpcChannel channel, int routingId, Class<T> iface, Duration syncTimeout) {
         return new Remote<>(channel, false, iface, routingId, syncTimeout);
     }
 
-    /** The proxy to call. */
+    /**
+     * The proxy to call; thread-safe.
+     *
+     * @return the proxy implementing the interface
+     */
     public T proxy() {
         return proxy;
     }
 
+    /**
+     * The channel the remote sends on.
+     *
+     * @return the channel (owned by this remote only when it was made by {@code bind})
+     */
     public IpcChannel channel() {
         return channel;
+    }
+
+    /**
+     * Completes once the implementation is gone: when the peer closed or its process died (on the
+     * executor, after the replies it sent), or the channel was closed. Calls made after that fail
+     * with {@link PeerClosedCallException} or {@code PipeClosedException}. See
+     * {@link IpcChannel#disconnected()}.
+     *
+     * @return a future that completes normally, once
+     */
+    public CompletableFuture<Void> disconnected() {
+        return channel.disconnected();
     }
 
     /** Closes the channel (and pipe) when this remote made it. */

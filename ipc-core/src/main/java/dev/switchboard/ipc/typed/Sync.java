@@ -16,5 +16,10 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target({ElementType.TYPE, ElementType.METHOD})
 public @interface Sync {
+    /**
+     * The reply type of a record message (a type with a codec); ignored on methods.
+     *
+     * @return the reply class; {@code Void.class} for an empty reply
+     */
     Class<?> reply() default Void.class;
 }

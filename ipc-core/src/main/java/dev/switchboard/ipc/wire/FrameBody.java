@@ -2,6 +2,7 @@ package dev.switchboard.ipc.wire;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
 /** Internal: the body of a frame, one record per {@link FrameType}. Layouts are in docs/protocol.md. */
@@ -163,11 +164,17 @@ public sealed interface FrameBody {
             out.put(r);
         }
 
+        /** The reason's UTF-8, cut to the limit at a character boundary: whatever the decoder accepts goes out unchanged. */
         private byte[] reasonBytes() {
-            // at most 4 bytes a code point, so 256 code points always fit
-            String r = reason.codePointCount(0, reason.length()) <= MAX_REASON_BYTES / 4 ? reason
-                    : reason.substring(0, reason.offsetByCodePoints(0, MAX_REASON_BYTES / 4));
-            return r.getBytes(StandardCharsets.UTF_8);
+            byte[] all = reason.getBytes(StandardCharsets.UTF_8);
+            if (all.length <= MAX_REASON_BYTES) {
+                return all;
+            }
+            int end = MAX_REASON_BYTES;
+            while ((all[end] & 0xC0) == 0x80) { // a continuation byte: the cut would split a character
+                end--;
+            }
+            return Arrays.copyOf(all, end);
         }
     }
 }

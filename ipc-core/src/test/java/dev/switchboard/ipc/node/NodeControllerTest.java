@@ -48,8 +48,10 @@ class NodeControllerTest {
         long[] pair = t.createChannelPair();
         NodeChannel a = NodeChannel.open(t, pair[0], Limits.DEFAULT, inviter);
         NodeChannel b = NodeChannel.open(t, pair[1], Limits.DEFAULT, invitee);
-        inviter.addClient(invitee.name(), a, sink, untrusted, false);
+        // the real order: the invitee joins on INVITE, before its ACCEPT makes the inviter add it
+        // (and, for a non-broker inviter, send ADD_CLIENT, whose answer reaches the invitee)
         invitee.joinGraph(inviter.name(), inviter.brokerName(), false, b);
+        inviter.addClient(invitee.name(), a, sink, untrusted, false);
         PortRef mine = inviter.node().createUninitializedPort();
         PortRef theirs = invitee.node().createUninitializedPort();
         inviter.node().initializePort(mine, invitee.name(), theirs.name());
@@ -226,7 +228,10 @@ class NodeControllerTest {
         settle();
         int brokerPeers = broker.stats().peers();
         invite(c, g, new Sink(), false); // C sends ADD_CLIENT(G); G's CLIENT_HELLO follows a round trip later
-        d.requestIntroductionForTest(g.name()); // reaches the broker while G is still pending
+        // D's request and C's ADD_CLIENT travel on different channels: ask only once the broker
+        // has heard of G, so that the request cannot overtake the registration
+        awaitTrue(() -> knows(broker, g.name()), "the broker registered G");
+        d.requestIntroductionForTest(g.name()); // usually reaches the broker while G is still pending
         awaitTrue(() -> g.stats().peers() == 3 && d.stats().peers() == 2,
                 "D introduced to G once G connected (G: " + g.stats().peers() + " peers, D: " + d.stats().peers() + ")");
         assertEquals(brokerPeers + 1, broker.stats().peers(), "G is a member of the broker's graph");
@@ -250,10 +255,27 @@ class NodeControllerTest {
         awaitTrue(() -> b.node().getStatus(toB[1]).receivingMessages(), "B's own pipe to the broker still works");
     }
 
+    /** Whether {@code c} has {@code node} as a pending client or as a peer. */
+    private static boolean knows(NodeController c, Id128 node) {
+        try {
+            var pendingField = NodeController.class.getDeclaredField("pendingClients");
+            pendingField.setAccessible(true);
+            var lockField = NodeController.class.getDeclaredField("lock");
+            lockField.setAccessible(true);
+            synchronized (lockField.get(c)) {
+                return ((java.util.Map<?, ?>) pendingField.get(c)).containsKey(node) || channelTo(c, node) != null;
+            }
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
     private static NodeChannel channelTo(NodeController c, Id128 peer) throws Exception {
         var f = NodeController.class.getDeclaredField("peers");
         f.setAccessible(true);
-        synchronized (c) {
+        var lockField = NodeController.class.getDeclaredField("lock");
+        lockField.setAccessible(true);
+        synchronized (lockField.get(c)) {
             @SuppressWarnings("unchecked")
             var peers = (java.util.Map<Id128, NodeChannel>) f.get(c);
             return peers.get(peer);

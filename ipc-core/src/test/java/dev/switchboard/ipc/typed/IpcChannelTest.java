@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.switchboard.ipc.MessagePipe;
 import dev.switchboard.ipc.PlatformHandle;
 import dev.switchboard.ipc.typed.TestMessages.ChildProcessMsg.Fail;
 import dev.switchboard.ipc.typed.TestMessages.ChildProcessMsg.GetCookies;
@@ -187,6 +188,63 @@ class IpcChannelTest {
             Object o = take(outcome);
             assertInstanceOf(DeliveryThreadCallException.class, o);
             assertTrue(((Exception) o).getMessage().contains("ChildProcess.Ping"), ((Exception) o).getMessage());
+        }
+    }
+
+    @Test
+    void syncCallOnAnotherChannelFromAFilterOrADirectListenerFailsAtOnce() throws Exception {
+        BlockingQueue<Object> outcome = new LinkedBlockingQueue<>();
+        IpcListener answers = MessageMap.builder().onSync(Ping.class, p -> 1).build();
+        try (Channels c = new Channels(new Channels.Reports(), MessageMap.builder().on(Seq.class, s -> {}).build());
+             Channels other = new Channels(new Channels.Reports(), answers)) {
+            // a filter of channel b calls channel other.a, which would block b's delivering thread
+            c.b.addFilter(m -> {
+                outcome.add(callCatching(other.a));
+                return false;
+            });
+            c.a.send(new Seq(1));
+            DeliveryThreadCallException e = assertInstanceOf(DeliveryThreadCallException.class, take(outcome));
+            assertTrue(e.getMessage().contains("another channel's"), e.getMessage());
+            // the same call from a listener thread is fine
+            assertEquals(1, (int) other.a.sendSync(new Ping(0, "listener"), LONG));
+        }
+        // a listener on a direct executor runs on the delivering thread: refused as well
+        MessagePipe.Pair p = MessagePipe.create();
+        try (Channels other = new Channels(new Channels.Reports(), answers);
+             IpcChannel sender = IpcChannel.over(p.end0(), Channels.TYPES, new Channels.Reports(), Runnable::run);
+             IpcChannel receiver = IpcChannel.over(p.end1(), Channels.TYPES, MessageMap.builder()
+                     .on(Seq.class, s -> outcome.add(callCatching(other.a))).build(), Runnable::run)) {
+            sender.send(new Seq(2));
+            assertInstanceOf(DeliveryThreadCallException.class, take(outcome));
+        }
+    }
+
+    private static Object callCatching(IpcChannel ch) {
+        try {
+            return ch.sendSync(new Ping(0, "delivering"), LONG);
+        } catch (RuntimeException e) {
+            return e;
+        }
+    }
+
+    @Test
+    void disconnectedCompletesAfterThePeersLastMessageAndAtOnceOnClose() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        IpcListener b = MessageMap.builder()
+                .on(Seq.class, s -> seen.add("seq " + s.n()))
+                .onPeerClosed(() -> seen.add("peer closed"))
+                .build();
+        try (Channels c = new Channels(new Channels.Reports(), b)) {
+            java.util.concurrent.CompletableFuture<Void> bDone = c.b.disconnected()
+                    .thenRun(() -> seen.add("disconnected on " + Thread.currentThread().getName()));
+            for (int i = 1; i <= 3; i++) {
+                c.a.send(new Seq(i));
+            }
+            assertFalse(c.a.disconnected().isDone());
+            c.a.close();
+            assertTrue(c.a.disconnected().isDone(), "the closing side completes on close()");
+            bDone.get(30, TimeUnit.SECONDS);
+            assertEquals(List.of("seq 1", "seq 2", "seq 3", "peer closed", "disconnected on test-b"), seen);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.switchboard.ipc.typed;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -55,6 +56,46 @@ class RemoteReceiverTest {
         @Override
         public void fail(String why) {
             throw new UnsupportedOperationException(why);
+        }
+    }
+
+    @Test
+    void eachSideLearnsThatTheOtherDisconnectedAfterItsLastCall() throws Exception {
+        MessagePipe.Pair p = MessagePipe.create();
+        Calc impl = new Calc();
+        Receiver<Calculator> r = Receiver.bind(p.end1(), Calculator.class, impl, executor);
+        Remote<Calculator> remote = Remote.bind(p.end0(), Calculator.class);
+        BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+        CompletableFuture<Void> done = r.disconnected().thenRun(() -> seen.add("disconnected on " + Thread.currentThread().getName()));
+        for (int i = 0; i < 50; i++) {
+            remote.proxy().log("line " + i);
+        }
+        assertFalse(r.disconnected().isDone());
+        remote.close();
+        // the remote that closed knows at once; the receiver after every call it was sent ran
+        assertTrue(remote.disconnected().isDone());
+        done.get(30, TimeUnit.SECONDS);
+        assertEquals(50, impl.lines.size());
+        assertEquals("disconnected on calc", seen.poll());
+        // cancelling a caller's copy leaves the channel's own future alone
+        Receiver<Calculator> r2 = Receiver.bind(MessagePipe.create().end0(), Calculator.class, impl, executor);
+        r2.disconnected().cancel(false);
+        assertFalse(r2.disconnected().isDone());
+        r2.close();
+        assertTrue(r2.disconnected().isDone());
+        assertFalse(r2.disconnected().isCompletedExceptionally());
+        r.close();
+    }
+
+    @Test
+    void aRemoteLearnsThatTheReceiverWentAway() throws Exception {
+        MessagePipe.Pair p = MessagePipe.create();
+        Receiver<Calculator> r = Receiver.bind(p.end1(), Calculator.class, new Calc(), executor);
+        try (Remote<Calculator> remote = Remote.bind(p.end0(), Calculator.class)) {
+            assertEquals(6, remote.proxy().mul(2, 3));
+            r.close();
+            remote.disconnected().get(30, TimeUnit.SECONDS);
+            assertThrows(PeerClosedCallException.class, () -> remote.proxy().mul(2, 3));
         }
     }
 

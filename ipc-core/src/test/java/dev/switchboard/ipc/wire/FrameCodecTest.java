@@ -54,6 +54,29 @@ class FrameCodecTest {
         assertEquals(new FrameBody.BadMessage(a, "bad: ünïcode"), roundTrip(new FrameBody.BadMessage(a, "bad: ünïcode"), 0));
     }
 
+    /** Found by FrameFuzzTest: reasons of 257 to 1024 bytes were cut to 256 characters on the way out. */
+    @Test
+    void badMessageReasonUpToTheLimitRoundTripsUnchanged() throws Exception {
+        Id128 a = Id128.random();
+        String ascii = "x".repeat(FrameBody.BadMessage.MAX_REASON_BYTES);
+        assertEquals(new FrameBody.BadMessage(a, ascii), roundTrip(new FrameBody.BadMessage(a, ascii), 0));
+        String wide = "ü".repeat(FrameBody.BadMessage.MAX_REASON_BYTES / 2); // 2 bytes each: exactly the limit
+        assertEquals(new FrameBody.BadMessage(a, wide), roundTrip(new FrameBody.BadMessage(a, wide), 0));
+    }
+
+    @Test
+    void badMessageReasonOverTheLimitIsCutAtACharacterBoundary() throws Exception {
+        Id128 a = Id128.random();
+        // 1 + 341 * 3 = 1024 bytes fit; the next 3-byte character does not, and is not split
+        String reason = "x" + "€".repeat(341) + "€€";
+        FrameBody.BadMessage got = (FrameBody.BadMessage) roundTrip(new FrameBody.BadMessage(a, reason), 0);
+        assertEquals("x" + "€".repeat(341), got.reason());
+        // a 4-byte character straddling the limit is dropped whole
+        String emoji = "x".repeat(FrameBody.BadMessage.MAX_REASON_BYTES - 2) + "\uD83D\uDEAB";
+        got = (FrameBody.BadMessage) roundTrip(new FrameBody.BadMessage(a, emoji), 0);
+        assertEquals("x".repeat(FrameBody.BadMessage.MAX_REASON_BYTES - 2), got.reason());
+    }
+
     @Test
     void eventBodyOfEverySmallSizeRoundTrips() throws Exception {
         for (int size = 0; size < 40; size++) {

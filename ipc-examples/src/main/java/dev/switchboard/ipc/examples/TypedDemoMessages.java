@@ -28,7 +28,12 @@ public final class TypedDemoMessages {
     public sealed interface RendererHost {
         @MessageId(1) @Sync(reply = ResourceResponse.class) record LoadResource(int requestId, String url) implements RendererHost {}
         @MessageId(2) @Sync(reply = Cookies.class) record GetCookies(String url) implements RendererHost {}
-        @MessageId(3) record Histogram(String name, List<Long> samples) implements RendererHost {}
+        @MessageId(3) record Histogram(String name, List<Long> samples) implements RendererHost {
+            /** Keeps its own immutable copy, so that the sender can reuse its list. */
+            public Histogram {
+                samples = List.copyOf(samples);
+            }
+        }
         @MessageId(4) record Done(int views) implements RendererHost {}
     }
 
