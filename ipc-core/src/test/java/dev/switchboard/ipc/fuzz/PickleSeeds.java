@@ -51,6 +51,9 @@ final class PickleSeeds {
                 Integer.MIN_VALUE, Long.MIN_VALUE, -0.0f, Double.NEGATIVE_INFINITY)));
         s.put("prims-max", request(new FuzzedMsg.Prims(true, Byte.MAX_VALUE, Short.MAX_VALUE, Character.MAX_VALUE,
                 Integer.MAX_VALUE, Long.MAX_VALUE, Float.NaN, Double.MIN_VALUE)));
+        // signalling NaNs with payloads: their exact bits must survive decoding and re-encoding
+        s.put("prims-nan-payloads", request(new FuzzedMsg.Prims(true, (byte) 0, (short) 0, 'a', 0, 0L,
+                Float.intBitsToFloat(0x7f800001), Double.longBitsToDouble(0xfff0000000000001L))));
         s.put("boxes", request(new FuzzedMsg.Boxes(true, (byte) -1, (short) 300, 'é', 7, -8L, 1.5f, -2.25)));
         s.put("texts", request(new FuzzedMsg.Texts("héllo wörld 𝄞 ✓", new byte[] {0, -1, 127, -128, 5},
                 URI.create("https://user@example.com:8080/a%20b?q=1#frag"), new UUID(0x0123456789abcdefL, -2L))));
@@ -88,6 +91,9 @@ final class PickleSeeds {
         s.put("open-for-reply", withHandles(1, hs -> MessageCodec.encodeReply(TYPES, 4, TYPES.typeIdOf(FuzzedMsg.OpenFor.class), -3,
                 new FileReply("/tmp/x", hs.get(0)))));
         s.put("error-reply", take(0, MessageCodec.encodeErrorReply(4, TYPES.typeIdOf(FuzzedMsg.OpenFor.class), 9, "no such file ✗")));
+        // longer than the encoder ever sends (it cuts at MAX_ERROR_REASON chars); a peer may send it
+        s.put("error-reply-long", take(0, raw(new MessageHeader(4, TYPES.typeIdOf(FuzzedMsg.OpenFor.class),
+                MessageHeader.REPLY | MessageHeader.REPLY_ERROR, 9), p -> p.writeString("é".repeat(MessageCodec.MAX_ERROR_REASON + 1)))));
         s.put("bulk", request(new FuzzedMsg.Bulk(new byte[] {1, 2, 3, 4, 5, 6, 7}, List.of(0.5, Double.NaN, -0.0))));
         s.put("service-log", call("log", 0, 0, "started", Color.RED));
         s.put("service-add", call("add", MessageHeader.EXPECTS_REPLY, 11, 2, 3));
