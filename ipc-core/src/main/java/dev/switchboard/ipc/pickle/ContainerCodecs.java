@@ -78,8 +78,11 @@ final class ContainerCodecs {
             r.enter();
             int n = r.readCount(element.minWireSize());
             Set<E> out = new LinkedHashSet<>();
+            HashSpread spread = new HashSpread();
             for (int i = 0; i < n; i++) {
-                if (!out.add(element.read(r))) {
+                E e = element.read(r);
+                spread.check(r, e, "set element", i);
+                if (!out.add(e)) {
                     throw r.fail(Reason.INVALID_VALUE, "set element " + i + " repeats an earlier one");
                 }
             }
@@ -114,8 +117,10 @@ final class ContainerCodecs {
             r.enter();
             int n = r.readCount(key.minWireSize() + value.minWireSize());
             Map<K, V> out = new LinkedHashMap<>();
+            HashSpread spread = new HashSpread();
             for (int i = 0; i < n; i++) {
                 K k = key.read(r);
+                spread.check(r, k, "map key", i);
                 V v = value.read(r);
                 if (out.putIfAbsent(k, v) != null) {
                     throw r.fail(Reason.INVALID_VALUE, "map key " + i + " repeats an earlier one");
