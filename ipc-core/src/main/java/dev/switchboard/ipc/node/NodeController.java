@@ -296,6 +296,10 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
             if (member != null && member.sink == null && !joined) {
                 unregisterLocked(member.inviter);
             }
+            // A long-lived broker launches children for ever: what it kept about a child (its
+            // inviter's sink, the invitation behind it) must go with the child. The disconnect
+            // report has already taken the record it needs (onClosed).
+            clients.remove(gone);
             // Only a node that was a member (a client with a channel to this broker) is news to
             // other clients: no client can have been introduced to any other. So a made-up name
             // costs one local lookup, never a broadcast.

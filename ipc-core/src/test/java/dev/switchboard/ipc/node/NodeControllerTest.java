@@ -251,8 +251,24 @@ class NodeControllerTest {
         PortRef atB = await(b, toB[1]).ports().get(0);
         channelTo(a, broker.name()).close(); // A "dies": the broker sees its end of the channel go
         assertNotNull(sinkA.gone.get(5, TimeUnit.SECONDS));
+        awaitTrue(() -> !hasClientRecord(broker, a.name()), "the broker forgets the lost client (its sink and invitation)");
         awaitTrue(() -> b.node().getStatus(atB).peerClosed(), "B's end reports peer-closed");
         awaitTrue(() -> b.node().getStatus(toB[1]).receivingMessages(), "B's own pipe to the broker still works");
+    }
+
+    /** Whether {@code c} still keeps a client record for {@code node}. */
+    private static boolean hasClientRecord(NodeController c, Id128 node) {
+        try {
+            var clientsField = NodeController.class.getDeclaredField("clients");
+            clientsField.setAccessible(true);
+            var lockField = NodeController.class.getDeclaredField("lock");
+            lockField.setAccessible(true);
+            synchronized (lockField.get(c)) {
+                return ((java.util.Map<?, ?>) clientsField.get(c)).containsKey(node);
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
     }
 
     /** Whether {@code c} has {@code node} as a pending client or as a peer. */
