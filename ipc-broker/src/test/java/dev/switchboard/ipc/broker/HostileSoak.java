@@ -94,6 +94,9 @@ final class HostileSoak {
         }
     }
 
+    /** Heap in use this far above the baseline (garbage included) makes the soak dump what the JVM holds. */
+    private static final long HEAP_ALARM_BYTES = 1L << 30;
+
     private HostileSoak() {}
 
     private static String abbreviate(String s) {
@@ -131,8 +134,15 @@ final class HostileSoak {
             RoundTrips roundTrips = new RoundTrips(good.pipe("control"), plan.roundTripDeadline).start();
             AtomicLong peakHeap = new AtomicLong();
             Thread sampler = new Thread(() -> {
+                boolean dumped = false;
                 while (!Thread.currentThread().isInterrupted()) {
-                    peakHeap.accumulateAndGet(Footprint.heapNow(), Math::max);
+                    long heap = Footprint.heapNow();
+                    peakHeap.accumulateAndGet(heap, Math::max);
+                    if (!dumped && heap > baseline.heapBytes() + HEAP_ALARM_BYTES) {
+                        dumped = true;
+                        SoakDiagnostics.dump(String.format("heap in use %.0f MiB, %.0f MiB after GC at the start", heap / 1048576.0,
+                                baseline.heapBytes() / 1048576.0));
+                    }
                     try {
                         Thread.sleep(20);
                     } catch (InterruptedException e) {
