@@ -51,7 +51,7 @@ final class HostileSoak {
 
     /** Everything the soak saw, for assertions and for the report. */
     record Result(Plan plan, List<HostileRun.Outcome> outcomes, RoundTrips.Summary roundTrips,
-            Footprint.Comparison footprint, long peakHeapBytes, long millis) {
+            Footprint.Comparison footprint, long peakHeapBytes, long millis, String load) {
 
         List<HostileRun.Outcome> failures() {
             return outcomes.stream().filter(o -> !o.ok()).toList();
@@ -59,8 +59,8 @@ final class HostileSoak {
 
         String report() {
             StringBuilder b = new StringBuilder();
-            b.append(String.format("hostile soak: seed %d, %d children, %d at a time, %.1f s%n", plan.seed, plan.children,
-                    plan.concurrency, millis / 1e3));
+            b.append(String.format("hostile soak: seed %d, %d children, %d at a time, %.1f s; machine load %s%n", plan.seed,
+                    plan.children, plan.concurrency, millis / 1e3, load));
             Map<HostileKind, List<HostileRun.Outcome>> byKind = new EnumMap<>(HostileKind.class);
             for (HostileRun.Outcome o : outcomes) {
                 byKind.computeIfAbsent(o.kind(), k -> new ArrayList<>()).add(o);
@@ -129,7 +129,9 @@ final class HostileSoak {
                     throw new AssertionError("warm-up child failed: " + o);
                 }
             }
+            SoakDiagnostics.watch(good.child.pid(), "the well-behaved child (pid " + good.child.pid() + ")");
             Footprint baseline = Footprint.take();
+            String loadBefore = SoakDiagnostics.loadAverages();
             long start = System.nanoTime();
             RoundTrips roundTrips = new RoundTrips(good.pipe("control"), plan.roundTripDeadline).start();
             AtomicLong peakHeap = new AtomicLong();
@@ -154,13 +156,16 @@ final class HostileSoak {
             sampler.start();
             List<HostileRun.Outcome> outcomes = runChildren(plan, settings);
             RoundTrips.Summary summary = roundTrips.stop();
+            SoakDiagnostics.unwatch(good.child.pid());
+            String load = "(1, 5, 15 min) " + loadBefore + " at the start, " + SoakDiagnostics.loadAverages() + " at the end";
+            SoakDiagnostics.awaitDumps();
             sampler.interrupt();
             sampler.join();
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             callbacks.shutdown();
             callbacks.awaitTermination(30, TimeUnit.SECONDS);
             Footprint.Comparison footprint = baseline.settle(Duration.ofSeconds(15), plan.heapSlackBytes, plan.quiet);
-            return new Result(plan, outcomes, summary, footprint, peakHeap.get(), millis);
+            return new Result(plan, outcomes, summary, footprint, peakHeap.get(), millis, load);
         } finally {
             callbacks.shutdownNow();
         }

@@ -79,7 +79,7 @@ final class RoundTrips {
                 Message first = pipe.read(deadline);
                 if (first == null) {
                     missed.add(i + " (over " + deadline.toMillis() + " ms)");
-                    SoakDiagnostics.dump("round trip " + i + " got no echo within " + deadline.toMillis() + " ms");
+                    SoakDiagnostics.dumpInBackground("round trip " + i + " got no echo within " + deadline.toMillis() + " ms");
                     first = pipe.read(GIVE_UP);
                     if (first == null) {
                         stoppedBecause = "round trip " + i + " got no echo within " + GIVE_UP.toSeconds() + " s";
