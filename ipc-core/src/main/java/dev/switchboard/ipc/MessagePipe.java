@@ -253,6 +253,11 @@ public final class MessagePipe implements Handle {
             }
             send(message);
         }
+        if (!NodeController.onIoThread()) {
+            // paced by delivery: an I/O thread that is handing this process's events to the
+            // channels must not be kept at it by this writer's messages (Node.awaitDelivered)
+            controller.node().awaitDelivered();
+        }
     }
 
     private void send(Message message) {

@@ -192,6 +192,12 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
         return NodeChannel.inIoCallback();
     }
 
+    /** The ports engine's view of {@link #onIoThread()}: inside a callback, port observers wait for its end. */
+    @Override
+    public boolean isIoThread() {
+        return NodeChannel.inIoCallback();
+    }
+
     /** Waits while the channel towards {@code peerNode} has too much queued. Never blocks an I/O callback. */
     public void awaitWritable(Id128 peerNode) {
         NodeChannel c;

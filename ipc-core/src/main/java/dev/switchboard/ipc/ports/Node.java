@@ -179,6 +179,26 @@ public final class Node {
     }
 
     /**
+     * Waits while an I/O thread ({@link NodeDelegate#isIoThread}) is handing this node's events to
+     * the delegate, until it is done. A thread that calls into the node while another delivers
+     * leaves its events to that one; a writer that kept sending faster than delivery would keep
+     * an I/O thread delivering for as long as it wrote, serving no channel meanwhile, and the
+     * events would pile up. A caller that may wait (a writer on its own thread, never an I/O
+     * thread) calls this after each send, so it adds at most one send to an I/O thread's work.
+     * Call it outside any lock that a delegate callback may take.
+     *
+     * @return false if interrupted while waiting (the interrupt flag is set again)
+     */
+    public boolean awaitDelivered() {
+        return outbox.awaitDelivered();
+    }
+
+    /** For tests and diagnostics: events decided and not yet handed to the delegate. */
+    public int undeliveredEvents() {
+        return outbox.queued();
+    }
+
+    /**
      * Takes the next message in sequence from {@code port}, or returns null if it has not arrived
      * (check {@link #getStatus} to tell "not yet" from "never"). Ports inside the message become
      * ordinary ports of this node; if one of them already has messages or a closed peer, the

@@ -25,4 +25,16 @@ public interface NodeDelegate {
      * Spurious calls are possible; missed changes are not.
      */
     void portStatusChanged(PortRef port);
+
+    /**
+     * Whether the calling thread is an I/O thread handling input. Such a thread must not be kept
+     * delivering other threads' events for long (it serves every channel), and while it delivers
+     * it runs no application code ({@link #portStatusChanged} only notes the port until its
+     * callback is over), so a writer can safely wait for it: see {@link Node#awaitDelivered}.
+     *
+     * @return false unless the delegate knows the calling thread to be one
+     */
+    default boolean isIoThread() {
+        return false;
+    }
 }
