@@ -134,9 +134,12 @@ public final class Report {
             return;
         }
         line("(g) `IpcChannel.sendSync` of a record with an `int`, a 20-character `String` and a `List<Long>` of 4 "
-                + "(a " + size(Plan.TYPED_SIZE) + " pickled body), answered by a `MessageMap` handler on a single-thread "
-                + "executor of the child with a record of the same fields; both ends encode and decode records on every "
-                + "call. The same two processes also have a raw pipe, answered by the echo loop of (a), and the parent "
+                + "(a " + size(Plan.TYPED_SIZE) + " pickled body), answered with a record of the same fields by a "
+                + "`MessageMap` handler of the child on `IpcChannel.DIRECT`, the documented choice for a handler that never "
+                + "blocks: it runs on the child's I/O thread, which also writes the reply (as gRPC's `directExecutor` does "
+                + "in (h)), while the raw echo loop's reader thread is woken by the I/O thread. The parent's caller blocks "
+                + "in `sendSync` and is woken by its I/O thread, as a raw reader is. Both ends encode and decode records on "
+                + "every call. The same two processes also have a raw pipe, answered by the echo loop of (a), and the parent "
                 + "alternates blocks of " + TypedSyncSeries.BLOCK + " raw round trips (" + size(Plan.TYPED_SIZE) + ") and "
                 + TypedSyncSeries.BLOCK + " typed calls, so both see the same machine, JIT and CPU placement; overhead = typed p50 "
                 + "− that raw p50. (a) in its own run is shown for reference. (h) a gRPC unary call carrying the same "
@@ -316,8 +319,9 @@ public final class Report {
         line("- (c) and (d) connect a child started with ProcessBuilder to a socket file the parent listens on "
                 + "(ProcessBuilder cannot hand a socketpair end to a child). They move byte arrays through blocking streams "
                 + "or channels, with no framing, since both sides know every size.");
-        line("- (g) typed sync call: the same launch as (a) with a second pipe wrapped in an `IpcChannel` on each side, "
-                + "measured interleaved with raw round trips on the first pipe (section 1b). (h) gRPC with "
+        line("- (g) typed sync call: the same launch as (a) with a second pipe wrapped in an `IpcChannel` on each side "
+                + "(the child's listener on `IpcChannel.DIRECT`), measured interleaved with raw round trips on the first "
+                + "pipe (section 1b). (h) gRPC with "
                 + "protobuf: as (e), but the request and the reply are a protobuf message (`int32`, `string`, packed "
                 + "`repeated int64`) encoded and parsed with protobuf-java's `CodedOutputStream` / `CodedInputStream`, "
                 + "the calls protoc-generated code makes, into and out of a Java record on every call.");

@@ -2,6 +2,7 @@ package dev.switchboard.ipc.broker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,7 +23,9 @@ import dev.switchboard.ipc.broker.TypedProtocol.Depth;
 import dev.switchboard.ipc.broker.TypedProtocol.Resource;
 import dev.switchboard.ipc.broker.TypedProtocol.Slept;
 import dev.switchboard.ipc.broker.TypedProtocol.View.Paint;
+import dev.switchboard.ipc.node.NodeController;
 import dev.switchboard.ipc.typed.BadMessage;
+import dev.switchboard.ipc.typed.DeliveryThreadCallException;
 import dev.switchboard.ipc.typed.ErrorReplyException;
 import dev.switchboard.ipc.typed.IncomingMessage;
 import dev.switchboard.ipc.typed.IpcChannel;
@@ -171,6 +174,46 @@ class TypedChannelTest {
         releaseMain.countDown();
         assertEquals("parent-main: " + expected, listenerSawReport.get(30, TimeUnit.SECONDS),
                 "an unclaimed message reaches the listener once its executor is free");
+        assertNull(l.error.getNow(null), "no process error");
+    }
+
+    @Test
+    void aDirectListenerAnswersTheChildsSyncCallsOnTheIoThreadAndCannotMakeSyncCallsThere() throws Exception {
+        List<Boolean> onIoThread = new CopyOnWriteArrayList<>();
+        CompletableFuture<Throwable> syncCallFromHandler = new CompletableFuture<>();
+        CompletableFuture<String> report = new CompletableFuture<>();
+        AtomicReference<IpcChannel> channel = new AtomicReference<>();
+        Launch l = launch(TypedChildren.ResourceClient.class);
+        IpcChannel c = IpcChannel.over(l.pipe(TypedChildren.PIPE), TypedProtocol.TYPES, MessageMap.builder()
+                .onSync(ResourceRequest.class, r -> {
+                    onIoThread.add(NodeController.onIoThread());
+                    if (r.id() == 0) {
+                        try {
+                            channel.get().sendSync(new Nest(0), WAIT);
+                            syncCallFromHandler.complete(null);
+                        } catch (RuntimeException e) {
+                            syncCallFromHandler.complete(e);
+                        }
+                    }
+                    return new Resource(r.id(), 200, "body-" + r.id());
+                })
+                .onSync(GetCookies.class, g -> {
+                    onIoThread.add(NodeController.onIoThread());
+                    return new Cookies("session=1");
+                })
+                .on(Report.class, r -> report.complete(r.text()))
+                .unhandledError()
+                .build(), IpcChannel.DIRECT);
+        channel.set(c);
+        toClose.add(c::close);
+
+        c.send(new Start(List.of(), 3));
+
+        assertEquals("resources 0:200:body-0,1:200:body-1,2:200:body-2 cookies session=1",
+                report.get(30, TimeUnit.SECONDS), "every sync call was answered, in order");
+        assertEquals(List.of(true, true, true, true), onIoThread, "a DIRECT listener runs on the I/O thread that delivers");
+        assertInstanceOf(DeliveryThreadCallException.class, syncCallFromHandler.get(30, TimeUnit.SECONDS),
+                "a sync call from a DIRECT listener fails at once");
         assertNull(l.error.getNow(null), "no process error");
     }
 

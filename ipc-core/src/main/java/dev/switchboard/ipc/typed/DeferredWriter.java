@@ -8,10 +8,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes a channel's messages to its pipe, directly or, when asked to defer (the caller is
- * delivering messages), from a shared thread. A write on a delivering thread could wait for a
- * pipe lock held by a thread that is delivering to us; two in-process ends would then wait on each
- * other. Once something is deferred, later writes queue behind it, so one thread's sends keep
- * their order.
+ * delivering messages on a thread other than an I/O thread), from a shared thread. Such a thread
+ * may be delivering inside another pipe's read, holding that pipe's lock: a write there could wait
+ * for a pipe lock held by a thread that is delivering to us, and two in-process ends would then
+ * wait on each other. Once something is deferred, later writes queue behind it, so one thread's
+ * sends keep their order.
  */
 final class DeferredWriter {
 

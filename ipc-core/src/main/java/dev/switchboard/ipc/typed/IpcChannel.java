@@ -48,6 +48,28 @@ public final class IpcChannel implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(IpcChannel.class);
 
+    /**
+     * The executor for a listener that never blocks: it runs the listener on the thread that
+     * delivers the channel's messages (for a peer in another process, the I/O thread), right
+     * after the filters, saving a thread hand-off per message each way; a reply it sends is
+     * written on that thread at once. Such a listener follows the rules of a filter: it must not
+     * block or wait for anything (not for locks held long, not for I/O), and a sync call from it
+     * fails with {@link DeliveryThreadCallException}. Opt in only for handlers that compute an
+     * answer from what they hold; the default for user code is an executor of its own. Any direct
+     * executor ({@code Runnable::run}) behaves the same; this one names the choice.
+     */
+    public static final Executor DIRECT = new Executor() {
+        @Override
+        public void execute(Runnable task) {
+            task.run();
+        }
+
+        @Override
+        public String toString() {
+            return "IpcChannel.DIRECT";
+        }
+    };
+
     /** The channel whose messages the current thread is delivering, if any. */
     private static final ThreadLocal<IpcChannel> DELIVERING = new ThreadLocal<>();
     /** Request ids of calls that gave up waiting, so that their late replies are not called bad. */
@@ -81,12 +103,13 @@ public final class IpcChannel implements AutoCloseable {
      * A channel over {@code pipe}, which it now owns (closing the channel closes the pipe).
      * {@code listener} runs on {@code executor}; the channel calls it for one message at a
      * time. Give each channel whose listener makes sync calls an executor of its own (or a pool):
-     * a blocked dispatch holds its thread.
+     * a blocked dispatch holds its thread. A listener that never blocks can run on the delivery
+     * thread instead: pass {@link #DIRECT}.
      *
      * @param pipe the pipe end, now owned by the channel
      * @param types the messages this side can send and receive
      * @param listener gets the messages the filters do not claim
-     * @param executor runs the listener
+     * @param executor runs the listener; {@link #DIRECT} for one that never blocks
      * @return the channel, already receiving
      */
     public static IpcChannel over(MessagePipe pipe, MessageTypes types, IpcListener listener, Executor executor) {
@@ -405,13 +428,19 @@ public final class IpcChannel implements AutoCloseable {
         }
     }
 
-    /** Writes now, unless this thread is delivering messages (of any channel): see {@link DeferredWriter}. */
+    /**
+     * Writes now, unless this thread is delivering messages (of any channel) and is not a
+     * Switchboard I/O thread: see {@link DeferredWriter}. An I/O thread delivers at the end of its
+     * frame callback, holding no pipe's lock, and a pipe write there never waits
+     * ({@link MessagePipe#write}), so a filter's or direct listener's reply leaves at once instead
+     * of costing a hand-off to another thread.
+     */
     private void write(Message m) {
         if (closed) {
             m.close();
             throw new PipeClosedException("typed channel is closed");
         }
-        writer.write(m, DELIVERING.get() != null);
+        writer.write(m, DELIVERING.get() != null && !NodeController.onIoThread());
     }
 
     // ------------------------------------------------------------------ receiving (delivering thread)

@@ -22,6 +22,8 @@ final class ListenerQueue {
 
     private final Executor executor;
     private final Consumer<IncomingMessage> dispatcher;
+    /** One task object for every schedule, instead of a new one per message. */
+    private final Runnable runTask = this::run;
     private final Object lock = new Object();
     // guarded by lock
     private final ArrayDeque<Object> queue = new ArrayDeque<>();
@@ -129,7 +131,7 @@ final class ListenerQueue {
 
     private void schedule() {
         try {
-            executor.execute(this::run);
+            executor.execute(runTask);
         } catch (RejectedExecutionException e) {
             synchronized (lock) {
                 running = false;

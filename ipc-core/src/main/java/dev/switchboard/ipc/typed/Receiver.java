@@ -39,7 +39,8 @@ public final class Receiver<T> implements AutoCloseable {
      * @param pipe the pipe end, now owned by the receiver (closing the receiver closes it)
      * @param iface the {@link MessageClass} interface
      * @param impl the implementation; its methods run on {@code executor}, one call at a time
-     * @param executor runs the calls in arrival order
+     * @param executor runs the calls in arrival order; {@link IpcChannel#DIRECT} runs them on the
+     *     delivery thread, for an implementation whose methods never block
      * @return the receiver
      * @throws IllegalArgumentException when {@code iface} is not a valid message interface
      */

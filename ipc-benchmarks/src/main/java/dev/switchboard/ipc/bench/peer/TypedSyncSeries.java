@@ -24,8 +24,9 @@ import java.util.concurrent.TimeUnit;
  * {@link SwitchboardSeries} on a thread of the child, and "typed", wrapped in an
  * {@link IpcChannel} on each side. The parent's measuring thread alternates blocks of
  * {@link #BLOCK} raw round trips ({@code write} then {@code read} of 64 bytes) and
- * {@link #BLOCK} typed calls ({@code sendSync(ProbeCall)}, answered by a {@link MessageMap}
- * handler on a single-thread executor of the child with a {@link Probe} of the same fields).
+ * {@link #BLOCK} typed calls ({@code sendSync(ProbeCall)}, answered with a {@link Probe} of the
+ * same fields by a {@link MessageMap} handler that runs on the child's delivery thread,
+ * {@link IpcChannel#DIRECT}, the documented choice for a handler that never blocks).
  * Interleaving puts both through the same machine state, JIT state and CPU placement, so their
  * difference is the typed layer's cost, not drift between two runs.
  *
@@ -95,12 +96,13 @@ public final class TypedSyncSeries implements PeerSeries {
         MessagePipe raw = invitation.extractMessagePipe(SwitchboardSeries.PIPE);
         MessagePipe typed = invitation.extractMessagePipe(TYPED_PIPE);
         CompletableFuture<Void> closed = new CompletableFuture<>();
-        ExecutorService listenerThread = Executors.newSingleThreadExecutor(TypedSyncSeries::daemon);
+        // the handler only builds a record from the request: it never blocks, so it runs on the
+        // delivery thread, as a user would configure such a handler
         IpcChannel.over(typed, BenchMessages.TYPES, MessageMap.builder()
                 .onSync(ProbeCall.class, c -> new Probe(c.seq(), c.tag(), c.values()))
                 .onPeerClosed(() -> closed.complete(null))
                 .unhandledError()
-                .build(), listenerThread);
+                .build(), IpcChannel.DIRECT);
         Thread echo = new Thread(() -> {
             try {
                 ChildLoops.serve(new SwitchboardSeries.PipeLink(raw, null, null), w);
