@@ -172,11 +172,11 @@ public final class RingConsumer implements AutoCloseable {
         }
         int region = twoPhase;
         twoPhase = -1;
-        if (region < 0 || bytes < 0 || bytes > region || bytes % elementSize != 0) {
-            return DataPipeStatus.INVALID_ARGUMENT;
-        }
         if (violation != null) {
             return DataPipeStatus.BAD_MESSAGE;
+        }
+        if (region < 0 || bytes < 0 || bytes > region || bytes % elementSize != 0) {
+            return DataPipeStatus.INVALID_ARGUMENT;
         }
         advance(bytes);
         return DataPipeStatus.OK;
@@ -284,7 +284,6 @@ public final class RingConsumer implements AutoCloseable {
         }
         if (found != null) {
             violation = found;
-            twoPhase = -1;
             return -1;
         }
         lastWritten = written;

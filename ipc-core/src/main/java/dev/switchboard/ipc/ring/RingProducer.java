@@ -163,11 +163,11 @@ public final class RingProducer implements AutoCloseable {
         }
         int region = twoPhase;
         twoPhase = -1;
-        if (region < 0 || bytes < 0 || bytes > region || bytes % elementSize != 0) {
-            return DataPipeStatus.INVALID_ARGUMENT;
-        }
         if (violation != null) {
             return DataPipeStatus.BAD_MESSAGE;
+        }
+        if (region < 0 || bytes < 0 || bytes > region || bytes % elementSize != 0) {
+            return DataPipeStatus.INVALID_ARGUMENT;
         }
         commit(bytes);
         return DataPipeStatus.OK;
@@ -269,7 +269,6 @@ public final class RingProducer implements AutoCloseable {
         }
         if (found != null) {
             violation = found;
-            twoPhase = -1;
             return -1;
         }
         lastRead = read;
