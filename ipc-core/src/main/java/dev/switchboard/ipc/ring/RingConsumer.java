@@ -225,7 +225,23 @@ public final class RingConsumer implements AutoCloseable {
 
     /** Whether the producer closed or went away; reads fail once the remaining data is read. */
     public synchronized boolean isProducerGone() {
-        return producerGone();
+        return closed || producerGone();
+    }
+
+    /**
+     * Stops using the ring without closing it, as when this end moves to another process: the
+     * other end sees nothing, and the next owner resumes from the counts in shared memory. Waits
+     * for an operation in progress; every later call throws {@link IllegalStateException}, so the
+     * memory may be unmapped afterwards. A two-phase operation in progress is dropped.
+     */
+    public synchronized void detach() {
+        closed = true;
+        twoPhase = -1;
+    }
+
+    /** {@return whether a two-phase operation is in progress} */
+    public synchronized boolean inTwoPhase() {
+        return twoPhase >= 0;
     }
 
     /**
