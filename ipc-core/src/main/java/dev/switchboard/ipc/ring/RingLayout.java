@@ -32,8 +32,10 @@ public final class RingLayout {
 
     static final int MAGIC_AT = 0;
     static final int VERSION_AT = 4;
-    static final int ELEMENT_SIZE_AT = 8;
-    static final int CAPACITY_AT = 12;
+    /** Where the header keeps the element size (u32). */
+    public static final int ELEMENT_SIZE_AT = 8;
+    /** Where the header keeps the capacity (u32). */
+    public static final int CAPACITY_AT = 12;
     static final int WRITTEN_AT = 64;
     static final int PRODUCER_CLOSED_AT = 72;
     static final int PRODUCER_WAITING_AT = 76;
