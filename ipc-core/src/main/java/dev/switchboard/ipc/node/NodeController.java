@@ -12,6 +12,7 @@ import dev.switchboard.ipc.spi.Transport;
 import dev.switchboard.ipc.spi.Transports;
 import dev.switchboard.ipc.wire.FrameBody;
 import dev.switchboard.ipc.wire.FrameType;
+import dev.switchboard.ipc.wire.HandleDescriptor;
 import dev.switchboard.ipc.wire.Id128;
 import dev.switchboard.ipc.wire.Limits;
 import dev.switchboard.ipc.wire.ProtocolException;
@@ -236,14 +237,28 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
             }
             noteWhatAnUntrustedPeerLearns(channel.peer(), m);
             long[] handles = p.takeHandles(); // ownership: payload -> channel
-            // the event header alone; the payload is copied once, straight into the outbound frame
-            channel.send(new FrameBody.Event(EventCodec.encode(m), ByteBuffer.wrap(p.bytes())), handles);
+            // the event header and handle descriptors alone; the payload is copied once, straight
+            // into the outbound frame
+            channel.send(new FrameBody.Event(withDescriptors(EventCodec.encode(m), p.descriptors()), ByteBuffer.wrap(p.bytes())), handles);
         } else {
             if (event instanceof Event.ObserveProxy op) {
                 allow(channel.peer(), op.targetNode());
             }
             channel.send(new FrameBody.Event(EventCodec.encode(event)));
         }
+    }
+
+    /** The encoded event header followed by one descriptor per handle (docs/protocol.md §6). */
+    private static ByteBuffer withDescriptors(ByteBuffer eventHeader, HandleDescriptor[] descriptors) {
+        if (descriptors.length == 0) {
+            return eventHeader;
+        }
+        ByteBuffer out = ByteBuffer.allocate(eventHeader.remaining() + descriptors.length * HandleDescriptor.SIZE);
+        out.put(eventHeader);
+        for (HandleDescriptor d : descriptors) {
+            HandleDescriptor.encode(d, out);
+        }
+        return out.flip();
     }
 
     private static void drop(Event event) {
@@ -533,10 +548,20 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
                         + m.ports().size() + " pipe ends; it may send neither");
                 return;
             }
-            byte[] bytes = payloadBytes(((dev.switchboard.ipc.ports.BytesPayload) m.payload()).bytes(), frame.tail());
+            ByteBuffer inBody = ((dev.switchboard.ipc.ports.BytesPayload) m.payload()).bytes().duplicate();
+            ByteBuffer tail = frame.tail().duplicate();
+            HandleDescriptor[] descriptors;
+            try {
+                descriptors = ArrivingHandles.read(inBody, tail, handles, transport);
+            } catch (ProtocolException e) {
+                channel.closeAll(handles); // checked, never mapped
+                violation(channel, "malformed user message: " + e.getMessage());
+                return;
+            }
+            byte[] bytes = payloadBytes(inBody, tail);
             userMessagesReceived.incrementAndGet();
             // ownership of the handles: frame -> payload
-            PipePayload payload = new PipePayload(bytes, NodeChannel.take(handles), ops, peer, channel);
+            PipePayload payload = new PipePayload(bytes, NodeChannel.take(handles), descriptors, ops, peer, channel);
             try {
                 node.acceptEvent(peer, m.withPayload(payload));
             } catch (ProtocolException e) {

@@ -90,9 +90,11 @@ public interface SharedMemoryOps {
             boolean writableDescriptor) {
 
         /**
-         * Whether this descriptor is what a sender claimed (docs/protocol.md §3.1): size sealed
-         * both ways, at least {@code claimedSize} bytes, and either read-only (sealed against
-         * writing, opened read-only) or writable (neither).
+         * Whether this descriptor is what a sender claimed (docs/protocol.md §6, handle
+         * descriptors): size sealed both ways, at least {@code claimedSize} bytes, and either
+         * read-only (sealed against writing and opened read-only) or writable (opened for
+         * writing; the region may have been sealed against writing since, by a read-only copy,
+         * which leaves the receiver less than claimed, never more).
          *
          * @param claimedSize the size the sender declared
          * @param readOnly whether the sender declared it read-only
@@ -111,9 +113,6 @@ public interface SharedMemoryOps {
             }
             if (readOnly && writableDescriptor) {
                 return "it claims to be read-only but the descriptor is open for writing";
-            }
-            if (!readOnly && writeSealed) {
-                return "it claims to be writable but is sealed against writing";
             }
             if (!readOnly && !writableDescriptor) {
                 return "it claims to be writable but the descriptor is open for reading only";

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.jna.Memory;
 import dev.switchboard.ipc.InvalidSharedBufferException;
+import dev.switchboard.ipc.Message;
+import dev.switchboard.ipc.MessagePipe;
 import dev.switchboard.ipc.PlatformHandle;
 import dev.switchboard.ipc.SharedBuffer;
 import dev.switchboard.ipc.SharedMapping;
@@ -23,6 +25,7 @@ import java.nio.ByteOrder;
 import java.nio.ReadOnlyBufferException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.SortedMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -267,6 +270,43 @@ class SharedBufferTest {
         assertThrows(IllegalStateException.class, buf::map);
         assertThrows(IllegalStateException.class, buf::duplicate);
         assertThrows(IllegalStateException.class, buf::readOnlyCopy);
+    }
+
+    @Test
+    void aBufferTravelsThroughAPipeInThisProcessAndAnUnreadMessageClosesIt() throws Exception {
+        MessagePipe.Pair pair = MessagePipe.create();
+        try (SharedBuffer buf = SharedBuffer.create(8 * KIB);
+                SharedMapping writer = buf.map()) {
+            writer.buffer().put(0, (byte) 3);
+            SharedBuffer ro = buf.readOnlyCopy();
+            PlatformHandle plain = PlatformHandle.adopt(new UnixHandleOps().duplicate(fdOf(buf)));
+            Message out = Message.of(new byte[] {1}, ro, plain, buf.duplicate());
+            assertEquals(2, out.sharedBufferCount());
+            assertEquals(1, out.handleCount());
+            pair.end0().write(out);
+            assertFalse(ro.isValid(), "writing moved it");
+            try (Message in = pair.end1().read(Duration.ofSeconds(10))) {
+                assertEquals(2, in.sharedBufferCount());
+                assertEquals(1, in.handleCount());
+                SharedBuffer got = in.takeSharedBuffer(0);
+                assertTrue(got.isReadOnly());
+                try (got; SharedMapping m = got.map()) {
+                    assertEquals(3, m.buffer().get(0));
+                }
+                assertFalse(in.sharedBuffers().get(0).isReadOnly());
+            } // closes the writable duplicate and the plain handle it still owns
+            pair.end0().write(Message.of(new byte[0], buf.duplicate()));
+        } finally {
+            pair.end0().close();
+            pair.end1().close(); // drops the unread message: its buffer is closed
+        }
+        assertThrows(IllegalArgumentException.class, () -> Message.of(new byte[0], closedBuffer()));
+    }
+
+    private static SharedBuffer closedBuffer() {
+        SharedBuffer b = SharedBuffer.create(1);
+        b.close();
+        return b;
     }
 
     /** Moves a buffer's descriptor into a PlatformHandle (as a sender that lies about it would). */
