@@ -28,7 +28,11 @@ public final class RingConsumer implements AutoCloseable {
 
     private long read;
     private long lastWritten;
-    private boolean producerGone;
+    /**
+     * Set without the lock: the thread that delivers the signal pipe's peer-closed must never wait
+     * for a reader that is itself waiting to send a signal.
+     */
+    private volatile boolean producerGone;
     private boolean closed;
     private RingViolation violation;
     /** Size of the region handed out by {@link #beginRead}, or -1 when no two-phase read is on. */
@@ -219,7 +223,7 @@ public final class RingConsumer implements AutoCloseable {
      * closed): it will never write again. What it committed can still be read; then reads fail
      * with {@link DataPipeStatus#FAILED_PRECONDITION}.
      */
-    public synchronized void peerGone() {
+    public void peerGone() {
         producerGone = true;
     }
 

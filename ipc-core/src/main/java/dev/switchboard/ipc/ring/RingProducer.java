@@ -27,7 +27,11 @@ public final class RingProducer implements AutoCloseable {
 
     private long written;
     private long lastRead;
-    private boolean consumerGone;
+    /**
+     * Set without the lock: the thread that delivers the signal pipe's peer-closed must never wait
+     * for a writer that is itself waiting to send a signal.
+     */
+    private volatile boolean consumerGone;
     private boolean closed;
     private RingViolation violation;
     /** Size of the region handed out by {@link #beginWrite}, or -1 when no two-phase write is on. */
@@ -199,7 +203,7 @@ public final class RingProducer implements AutoCloseable {
     }
 
     /** The consumer's process or signal path is gone: writes fail from now on. */
-    public synchronized void peerGone() {
+    public void peerGone() {
         consumerGone = true;
     }
 
