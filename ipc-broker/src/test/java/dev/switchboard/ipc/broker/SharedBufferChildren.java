@@ -9,6 +9,7 @@ import dev.switchboard.ipc.Message;
 import dev.switchboard.ipc.MessagePipe;
 import dev.switchboard.ipc.SharedBuffer;
 import dev.switchboard.ipc.SharedMapping;
+import dev.switchboard.ipc.SharedMemoryLimitException;
 import java.io.IOException;
 import java.nio.ReadOnlyBufferException;
 import java.nio.charset.StandardCharsets;
@@ -112,6 +113,43 @@ final class SharedBufferChildren {
                 throw new IllegalStateException("expected one shared-memory fd, found " + found);
             }
             return found.get(0);
+        }
+    }
+
+    /**
+     * Asks the broker for a buffer of each size in {@code args} (after the first, "send" or
+     * "keep") and writes "results" with, per size, "ok" or the limit that refused it. With "send",
+     * each buffer it got goes to the parent on "control" first, with "child" written at its start.
+     */
+    public static final class BrokerAllocator {
+        public static void main(String[] args) throws Exception {
+            IncomingInvitation inv = IncomingInvitation.accept();
+            MessagePipe control = inv.extractMessagePipe("control");
+            boolean send = args[0].equals("send");
+            List<String> results = new ArrayList<>();
+            List<SharedBuffer> kept = new ArrayList<>();
+            for (int i = 1; i < args.length; i++) {
+                long size = Long.parseLong(args[i]);
+                try {
+                    SharedBuffer b = SharedBuffer.createByBroker(size);
+                    try (SharedMapping m = b.map(0, (int) Math.min(size, 4096))) {
+                        m.buffer().put(0, "child".getBytes(StandardCharsets.US_ASCII), 0, (int) Math.min(size, 5));
+                    }
+                    results.add(b.size() == size && !b.isReadOnly() ? "ok" : "wrong " + b);
+                    if (send) {
+                        control.write(Message.of(new byte[0], b));
+                    } else {
+                        kept.add(b);
+                    }
+                } catch (SharedMemoryLimitException e) {
+                    results.add(e.kind().name());
+                }
+            }
+            control.write(TestSupport.text("results " + String.join(" ", results)));
+            try (Message bye = control.read(LONG)) {
+                kept.forEach(SharedBuffer::close);
+            }
+            control.close();
         }
     }
 
