@@ -113,6 +113,7 @@ class SharedBufferChildTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "unsealed              | its size is not sealed",
+        "truncated             | its size is not sealed (shrink unsealed)",
         "smaller               | it claims 8192 bytes but the file has 4096",
         "writable-as-read-only | it claims to be read-only but is not sealed against writing",
         "not-memfd             | is not a sealable shared-memory file",
