@@ -187,6 +187,34 @@ class SharedBufferChildTest {
         TestSupport.assertFdCountReturnsTo(before.size(), before);
     }
 
+    @Test
+    void anUntrustedChildThatGoesOnAskingAfterTooManyRefusalsIsDropped() throws Exception {
+        Map<Integer, String> before = TestSupport.openFds();
+        SharedMemoryLimits.install(SharedMemoryLimits.DEFAULT.withUntrustedQuota(0, 0));
+        try {
+            PlatformChannel channel = PlatformChannel.create();
+            ChildProcess child = ChildProcessLauncher.forJava(SharedBufferChildren.QuotaFlood.class)
+                    .jvmOptions("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+                    .passEndpoint(channel.takeRemoteEndpoint())
+                    .args("4096", "5000")
+                    .appendOutput(Launch.childLog(SharedBufferChildren.QuotaFlood.class))
+                    .appendError(Launch.childLog(SharedBufferChildren.QuotaFlood.class))
+                    .start();
+            OutgoingInvitation inv = new OutgoingInvitation().untrustedProcess();
+            MessagePipe control = inv.attachMessagePipe("control");
+            CompletableFuture<ProcessError> error = new CompletableFuture<>();
+            inv.send(child, channel.takeLocalEndpoint(), error::complete, Launch.CALLBACKS);
+            ProcessError e = error.get(60, TimeUnit.SECONDS);
+            assertEquals(ProcessError.Kind.BAD_MESSAGE, e.kind(), e.reason());
+            assertTrue(e.reason().contains("asked for shared memory 1024 times more after it was refused"), e.reason());
+            assertEquals(0, child.onExit().get(60, TimeUnit.SECONDS), "the child saw its channel to the broker close");
+            control.close();
+        } finally {
+            SharedMemoryLimits.install(SharedMemoryLimits.DEFAULT);
+        }
+        TestSupport.assertFdCountReturnsTo(before.size(), before);
+    }
+
     /** Launches the Python peer answering with a {@code kind} buffer, and returns its answer to one message. */
     private static Message peerRoundTrip(String kind) throws Exception {
         PlatformChannel channel = PlatformChannel.create();

@@ -153,6 +153,31 @@ final class SharedBufferChildren {
         }
     }
 
+    /**
+     * Asks the broker for {@code args[0]} bytes again and again, ignoring every refusal, until the
+     * broker stops answering (it drops a client that collects too many); exits 0 then, 1 if the
+     * broker never does within {@code args[1]} requests.
+     */
+    public static final class QuotaFlood {
+        public static void main(String[] args) throws Exception {
+            IncomingInvitation inv = IncomingInvitation.accept();
+            MessagePipe control = inv.extractMessagePipe("control");
+            long size = Long.parseLong(args[0]);
+            int most = Integer.parseInt(args[1]);
+            for (int i = 0; i < most; i++) {
+                try {
+                    SharedBuffer.createByBroker(size).close();
+                } catch (SharedMemoryLimitException refused) {
+                    // asks again anyway
+                } catch (java.io.UncheckedIOException dropped) {
+                    System.exit(0);
+                }
+            }
+            control.close();
+            System.exit(1);
+        }
+    }
+
     /** Raw libc calls, as a receiver that tries to get around the read-only rule makes them. Linux LP64. */
     static final class Raw {
         static final int PROT_READ = 1;

@@ -562,7 +562,10 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
                 if (!isBroker()) {
                     throw new ProtocolException("ALLOCATE_SHARED_BUFFER to a node that is not the broker");
                 }
-                sharedBuffers.onRequest(channel, peer, isUntrusted(peer), (FrameBody.AllocateSharedBuffer) body);
+                String dropped = sharedBuffers.onRequest(channel, peer, isUntrusted(peer), (FrameBody.AllocateSharedBuffer) body);
+                if (dropped != null) {
+                    violation(channel, dropped);
+                }
             }
             case SHARED_BUFFER_ALLOCATED -> {
                 requireFromBroker(channel, body);

@@ -31,9 +31,16 @@ final class SharedBufferBroker {
      */
     record Answer(int status, String reason, long fd) {}
 
+    /**
+     * Refusals an untrusted client may collect. Each is a frame the broker must write, so a client
+     * that asks on and on without reading the answers would grow the broker's outbound queue; past
+     * this many it is breaking the rules (protocol.md §4) and is dropped.
+     */
+    static final int MAX_REFUSALS = 1024;
+
     private final Transport transport;
     private final HandleOps ops;
-    /** Broker: bytes and buffers granted to each untrusted client so far. Guarded by this. */
+    /** Broker: bytes, buffers and refusals of each untrusted client so far. Guarded by this. */
     private final Map<Id128, long[]> granted = new HashMap<>();
     /** Client: requests sent to the broker, by id. */
     private final Map<Long, CompletableFuture<Answer>> waiting = new ConcurrentHashMap<>();
@@ -46,31 +53,44 @@ final class SharedBufferBroker {
 
     // ------------------------------------------------------------ broker side (I/O thread)
 
-    /** Answers one request; a refusal is an answer, never a disconnect. */
-    void onRequest(NodeChannel channel, Id128 client, boolean untrusted, FrameBody.AllocateSharedBuffer request) {
+    /**
+     * Answers one request; a refusal is an answer, never a disconnect.
+     *
+     * @return null, or why an untrusted client is to be dropped (it collected {@link #MAX_REFUSALS})
+     */
+    String onRequest(NodeChannel channel, Id128 client, boolean untrusted, FrameBody.AllocateSharedBuffer request) {
         SharedMemoryLimits limits = SharedMemoryLimits.current();
         long size = request.size();
-        if (size > limits.maxBufferBytes()) {
-            refuse(channel, request, SharedBufferAllocated.TOO_LARGE,
-                    "a shared buffer of " + size + " bytes is above the broker's limit of " + limits.maxBufferBytes());
-            return;
-        }
         if (untrusted) {
             synchronized (this) {
-                long[] used = granted.computeIfAbsent(client, k -> new long[2]);
-                if (used[1] + 1 > limits.untrustedQuotaBuffers()) {
-                    refuse(channel, request, SharedBufferAllocated.QUOTA_COUNT, "this process was given its quota of "
-                            + limits.untrustedQuotaBuffers() + " shared buffers");
-                    return;
+                long[] used = granted.computeIfAbsent(client, k -> new long[3]);
+                int status = SharedBufferAllocated.OK;
+                String reason = "";
+                if (size > limits.maxBufferBytes()) {
+                    status = SharedBufferAllocated.TOO_LARGE;
+                    reason = "a shared buffer of " + size + " bytes is above the broker's limit of " + limits.maxBufferBytes();
+                } else if (used[1] + 1 > limits.untrustedQuotaBuffers()) {
+                    status = SharedBufferAllocated.QUOTA_COUNT;
+                    reason = "this process was given its quota of " + limits.untrustedQuotaBuffers() + " shared buffers";
+                } else if (used[0] > limits.untrustedQuotaBytes() - size) {
+                    status = SharedBufferAllocated.QUOTA_BYTES;
+                    reason = "this process was given " + used[0] + " bytes of shared memory; " + size
+                            + " more would pass its quota of " + limits.untrustedQuotaBytes();
                 }
-                if (used[0] > limits.untrustedQuotaBytes() - size) {
-                    refuse(channel, request, SharedBufferAllocated.QUOTA_BYTES, "this process was given " + used[0]
-                            + " bytes of shared memory; " + size + " more would pass its quota of " + limits.untrustedQuotaBytes());
-                    return;
+                if (status != SharedBufferAllocated.OK) {
+                    if (++used[2] > MAX_REFUSALS) {
+                        return "untrusted process asked for shared memory " + MAX_REFUSALS + " times more after it was refused";
+                    }
+                    refuse(channel, request, status, reason);
+                    return null;
                 }
                 used[0] += size;
                 used[1]++;
             }
+        } else if (size > limits.maxBufferBytes()) {
+            refuse(channel, request, SharedBufferAllocated.TOO_LARGE,
+                    "a shared buffer of " + size + " bytes is above the broker's limit of " + limits.maxBufferBytes());
+            return null;
         }
         long fd;
         try {
@@ -84,10 +104,11 @@ final class SharedBufferBroker {
                 }
             }
             refuse(channel, request, SharedBufferAllocated.FAILED, "the broker cannot create it: " + e.getMessage());
-            return;
+            return null;
         }
         // ownership of fd: here -> the channel, which closes it once sent (the client gets its own)
         channel.send(new SharedBufferAllocated(request.requestId(), size, SharedBufferAllocated.OK, ""), new long[] {fd});
+        return null;
     }
 
     private static void refuse(NodeChannel channel, FrameBody.AllocateSharedBuffer request, int status, String reason) {
