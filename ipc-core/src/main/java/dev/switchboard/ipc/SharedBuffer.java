@@ -87,8 +87,8 @@ public final class SharedBuffer implements Handle {
      * creates it and sends it over the node channel; an untrusted child's requests are bounded by
      * the broker's quota ({@link SharedMemoryLimits#untrustedQuotaBytes()},
      * {@link SharedMemoryLimits#untrustedQuotaBuffers()}), and a refusal is an exception here, not a
-     * lost connection. In the broker itself (a process that accepted no invitation) this is
-     * {@link #create}. Waits for the broker's answer, up to 30 seconds.
+     * lost connection. In a process that joined no graph (the broker itself, or one linked only by
+     * isolated invitations) this is {@link #create}. Waits for the broker's answer, up to 30 seconds.
      *
      * @param size bytes, 1 to {@link SharedMemoryLimits#maxBufferBytes()} of both processes
      * @return the buffer, owned by the caller; it counts against this process's total like one
@@ -97,7 +97,7 @@ public final class SharedBuffer implements Handle {
      *     ({@link SharedMemoryLimitException#kind()} says which)
      * @throws UncheckedIOException when the broker could not create it, did not answer in time, or
      *     its channel closed first
-     * @throws IllegalStateException on an isolated node (it has no broker) or on an I/O thread
+     * @throws IllegalStateException on an I/O thread
      */
     public static SharedBuffer createByBroker(long size) {
         NodeController controller = NodeController.get();

@@ -157,6 +157,27 @@ class SharedBufferChildTest {
     }
 
     @Test
+    void aGrandchildWhoseInviterIsNotTheBrokerGetsBuffersFromTheBroker() throws Exception {
+        Map<Integer, String> before = TestSupport.openFds();
+        try (Launch l = Launch.java(SharedBufferChildren.MiddleInviter.class, List.of("control"), "8192")) {
+            MessagePipe grandchild;
+            try (Message m = l.pipe("control").read(LONG)) {
+                grandchild = m.takePipe(0);
+            }
+            try (Message m = grandchild.read(LONG); SharedBuffer b = m.takeSharedBuffer(0); SharedMapping map = b.map()) {
+                assertEquals(8192, b.size());
+                assertEquals("child", ascii(map, 5));
+            }
+            assertEquals("results ok", TestSupport.readText(grandchild, LONG));
+            grandchild.write(TestSupport.text("bye"));
+            grandchild.close();
+            l.pipe("control").close();
+            assertEquals(0, l.child.onExit().get(60, TimeUnit.SECONDS));
+        }
+        TestSupport.assertFdCountReturnsTo(before.size(), before);
+    }
+
+    @Test
     void anUntrustedChildsRequestsAreBoundedByAQuotaAndARefusalIsNoDisconnect() throws Exception {
         Map<Integer, String> before = TestSupport.openFds();
         SharedMemoryLimits.install(SharedMemoryLimits.DEFAULT.withUntrustedQuota(10_000, 3));

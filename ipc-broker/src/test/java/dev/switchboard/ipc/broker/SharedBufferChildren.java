@@ -178,6 +178,37 @@ final class SharedBufferChildren {
         }
     }
 
+    /**
+     * Invites a {@link BrokerAllocator} ("send", then the sizes in {@code args}) as its own child,
+     * so that the grandchild's broker is not its inviter, and hands the parent its end of the
+     * grandchild's "control" pipe; exits when the parent closes "control".
+     */
+    public static final class MiddleInviter {
+        public static void main(String[] args) throws Exception {
+            IncomingInvitation inv = IncomingInvitation.accept();
+            MessagePipe control = inv.extractMessagePipe("control");
+            var channel = dev.switchboard.ipc.PlatformChannel.create();
+            List<String> grandArgs = new ArrayList<>(List.of("send"));
+            grandArgs.addAll(List.of(args));
+            ChildProcess grandchild = ChildProcessLauncher.forJava(BrokerAllocator.class)
+                    .jvmOptions("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+                    .passEndpoint(channel.takeRemoteEndpoint())
+                    .args(grandArgs.toArray(String[]::new))
+                    .start();
+            OutgoingInvitation out = new OutgoingInvitation();
+            MessagePipe toGrandchild = out.attachMessagePipe("control");
+            out.send(grandchild, channel.takeLocalEndpoint());
+            out.accepted().get(); // a pipe end travels once its invitation is connected
+            control.write(Message.of(new byte[0], toGrandchild));
+            try {
+                control.read(LONG);
+            } catch (dev.switchboard.ipc.PipeClosedException done) {
+                // the parent is finished
+            }
+            grandchild.onExit().get();
+        }
+    }
+
     /** Raw libc calls, as a receiver that tries to get around the read-only rule makes them. Linux LP64. */
     static final class Raw {
         static final int PROT_READ = 1;

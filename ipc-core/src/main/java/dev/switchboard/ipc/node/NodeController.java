@@ -95,6 +95,8 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
     private final AtomicLong userMessagesReceived = new AtomicLong();
     private final AtomicLong userMessagesRelayed = new AtomicLong();
     private final SharedBufferBroker sharedBuffers;
+    /** Completed with the channel to the broker once there is one (a client of a non-broker inviter waits for BROKER_CHANNEL). */
+    private final java.util.concurrent.CompletableFuture<NodeChannel> brokerChannelKnown = new java.util.concurrent.CompletableFuture<>();
     private boolean joined;
     private Id128 broker;
     private NodeChannel brokerChannel;
@@ -143,7 +145,7 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
      *
      * @return the broker's answer: with {@code status == 0} a checked descriptor the caller owns,
      *     otherwise the broker's status and reason
-     * @throws IllegalStateException on the broker itself, on an isolated node, or on an I/O thread
+     * @throws IllegalStateException on the broker itself or on an I/O thread
      * @throws IOException when the channel to the broker closed first, or the broker's buffer was
      *     not what it claimed
      * @throws java.util.concurrent.TimeoutException when the broker did not answer in time
@@ -161,12 +163,18 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
             }
             b = brokerChannel;
         }
+        long deadline = System.nanoTime() + timeout.toNanos();
         if (b == null) {
-            throw new IllegalStateException("this process has no channel to a broker (an isolated invitation)");
+            // invited by a process that is not the broker: BROKER_CHANNEL is on its way
+            try {
+                b = brokerChannelKnown.get(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IOException("no channel to the broker", e.getCause());
+            }
         }
         java.util.concurrent.CompletableFuture<SharedBufferBroker.Answer> f = sharedBuffers.request(b, size);
         try {
-            SharedBufferBroker.Answer a = f.get(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+            SharedBufferBroker.Answer a = f.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
             return new BrokerAllocation(a.status(), a.reason(), a.fd());
         } catch (java.util.concurrent.ExecutionException e) {
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
@@ -474,6 +482,7 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
                 inviter = inviterNode;
                 if (brokerNode.equals(inviterNode)) {
                     brokerChannel = channel;
+                    brokerChannelKnown.complete(channel);
                 }
             }
             queued = registerPeerLocked(inviterNode, channel);
@@ -882,6 +891,7 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
         synchronized (lock) {
             brokerChannel = c;
         }
+        brokerChannelKnown.complete(c);
         addPeer(brokerNode, c);
         flushUnsentRequests();
     }
