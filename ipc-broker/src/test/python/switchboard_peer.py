@@ -10,7 +10,8 @@ Options (before the switch, which the launcher appends last):
   --exit-after=N   after echoing N messages, kill itself with SIGKILL (no port is closed)
   --shared-buffer=KIND  answer every message with one shared buffer (§6, handle descriptors)
                    instead of the echo: "read-only" and "writable" are honest (4096 bytes, the
-                   first bytes "from python"); "unsealed", "smaller" (4096 bytes claiming 8192),
+                   first bytes "from python"); "unsealed", "truncated" (shrinking not sealed,
+                   cut to 0 bytes once sent), "smaller" (4096 bytes claiming 8192),
                    "writable-as-read-only" and "not-memfd" lie about what they send
 Exit status: 0 done; 2 no invitation or bad switch; 3 the endpoint did not arrive as §10 says.
 """
@@ -471,7 +472,11 @@ class Peer:
         if self.shared_buffer is not None:
             close_fds(fds)
             fd, descriptor = make_shared_buffer(self.shared_buffer)
+            keep = os.dup(fd) if self.shared_buffer == "truncated" else None
             self.write(p, descriptor + b"shared", [fd])
+            if keep is not None:  # cut the file under whoever maps it now
+                os.ftruncate(keep, 0)
+                os.close(keep)
         else:
             self.write(p, payload, fds)
         self.echoed += 1
@@ -731,6 +736,9 @@ def make_shared_buffer(kind):
     os.ftruncate(fd, size)
     os.pwrite(fd, b"from python", 0)
     if kind == "unsealed":
+        return fd, HANDLE_DESCRIPTOR.pack(KIND_SHARED_MEMORY, 0, bytes(6), size)
+    if kind == "truncated":  # growing sealed, shrinking not: the sender truncates it once sent
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_GROW)
         return fd, HANDLE_DESCRIPTOR.pack(KIND_SHARED_MEMORY, 0, bytes(6), size)
     fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW)
     if kind == "smaller":

@@ -1,13 +1,19 @@
 package dev.switchboard.ipc;
 
+import dev.switchboard.ipc.node.BrokerAllocation;
+import dev.switchboard.ipc.node.NodeController;
 import dev.switchboard.ipc.spi.HandleOps;
 import dev.switchboard.ipc.spi.SharedMemoryOps;
 import dev.switchboard.ipc.spi.Transport;
 import dev.switchboard.ipc.spi.Transports;
+import dev.switchboard.ipc.wire.FrameBody;
 import dev.switchboard.ipc.wire.SharedMemoryLimits;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A handle to a region of memory that several processes map at once (docs/shared-memory.md). It
@@ -30,6 +36,9 @@ import java.util.Objects;
  * {@link UnsupportedOperationException}.
  */
 public final class SharedBuffer implements Handle {
+
+    /** How long {@link #createByBroker} waits for the broker. */
+    private static final Duration BROKER_TIMEOUT = Duration.ofSeconds(30);
 
     private final SharedMemoryOps memory;
     private final HandleOps handles;
@@ -69,6 +78,71 @@ public final class SharedBuffer implements Handle {
                 throw new UncheckedIOException("cannot create a " + size + "-byte shared buffer", io);
             }
             throw (RuntimeException) e;
+        }
+    }
+
+    /**
+     * Creates a writable buffer of {@code size} zero bytes through this process's broker, for a
+     * process that may not create memory itself (a sandbox that forbids memfd_create). The broker
+     * creates it and sends it over the node channel; an untrusted child's requests are bounded by
+     * the broker's quota ({@link SharedMemoryLimits#untrustedQuotaBytes()},
+     * {@link SharedMemoryLimits#untrustedQuotaBuffers()}), and a refusal is an exception here, not a
+     * lost connection. In a process that joined no graph (the broker itself, or one linked only by
+     * isolated invitations) this is {@link #create}. Waits for the broker's answer, up to 30 seconds.
+     *
+     * @param size bytes, 1 to {@link SharedMemoryLimits#maxBufferBytes()} of both processes
+     * @return the buffer, owned by the caller; it counts against this process's total like one
+     *     created here
+     * @throws SharedMemoryLimitException when this process's limits or the broker's refuse it
+     *     ({@link SharedMemoryLimitException#kind()} says which)
+     * @throws UncheckedIOException when the broker could not create it, did not answer in time, or
+     *     its channel closed first
+     * @throws IllegalStateException on an I/O thread
+     */
+    public static SharedBuffer createByBroker(long size) {
+        NodeController controller = NodeController.get();
+        if (controller.isBroker()) {
+            return create(size);
+        }
+        SharedRegion region = SharedRegion.reserve(size, SharedMemoryLimits.current());
+        BrokerAllocation a;
+        try {
+            a = controller.allocateSharedBuffer(size, BROKER_TIMEOUT);
+        } catch (IOException e) {
+            region.release();
+            throw new UncheckedIOException("the broker did not create a " + size + "-byte shared buffer", e);
+        } catch (TimeoutException e) {
+            region.release();
+            throw new UncheckedIOException(new IOException("the broker did not answer within " + BROKER_TIMEOUT, e));
+        } catch (InterruptedException e) {
+            region.release();
+            Thread.currentThread().interrupt();
+            throw new UncheckedIOException(new InterruptedIOException("interrupted while waiting for the broker"));
+        } catch (RuntimeException e) {
+            region.release();
+            throw e;
+        }
+        switch (a.status()) {
+            case FrameBody.SharedBufferAllocated.OK -> {
+                Transport t = Transports.get();
+                return new SharedBuffer(t.sharedMemory(), t.handles(), region, a.fd(), false);
+            }
+            case FrameBody.SharedBufferAllocated.QUOTA_BYTES -> {
+                region.release();
+                throw new SharedMemoryLimitException(SharedMemoryLimitException.Kind.QUOTA_BYTES, a.reason());
+            }
+            case FrameBody.SharedBufferAllocated.QUOTA_COUNT -> {
+                region.release();
+                throw new SharedMemoryLimitException(SharedMemoryLimitException.Kind.QUOTA_COUNT, a.reason());
+            }
+            case FrameBody.SharedBufferAllocated.TOO_LARGE -> {
+                region.release();
+                throw new SharedMemoryLimitException(SharedMemoryLimitException.Kind.BUFFER_SIZE, a.reason());
+            }
+            default -> {
+                region.release();
+                throw new UncheckedIOException(new IOException("the broker could not create a " + size + "-byte shared buffer: " + a.reason()));
+            }
         }
     }
 

@@ -11,6 +11,7 @@ import dev.switchboard.ipc.PipeClosedException;
 import dev.switchboard.ipc.PlatformChannel;
 import dev.switchboard.ipc.SharedBuffer;
 import dev.switchboard.ipc.SharedMapping;
+import dev.switchboard.ipc.wire.SharedMemoryLimits;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -112,6 +113,7 @@ class SharedBufferChildTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "unsealed              | its size is not sealed",
+        "truncated             | its size is not sealed (shrink unsealed)",
         "smaller               | it claims 8192 bytes but the file has 4096",
         "writable-as-read-only | it claims to be read-only but is not sealed against writing",
         "not-memfd             | is not a sealable shared-memory file",
@@ -133,6 +135,104 @@ class SharedBufferChildTest {
         pipe.close();
         child.destroyForcibly();
         child.onExit().get(60, TimeUnit.SECONDS);
+        TestSupport.assertFdCountReturnsTo(before.size(), before);
+    }
+
+    @Test
+    void aChildGetsBuffersFromTheBrokerOverItsNodeChannel() throws Exception {
+        Map<Integer, String> before = TestSupport.openFds();
+        try (Launch l = Launch.java(SharedBufferChildren.BrokerAllocator.class, List.of("control"), "send", "4096", "100000")) {
+            MessagePipe control = l.pipe("control");
+            for (long size : new long[] {4096, 100000}) {
+                try (Message m = control.read(LONG); SharedBuffer b = m.takeSharedBuffer(0); SharedMapping map = b.map()) {
+                    assertEquals(size, b.size());
+                    assertEquals("child", ascii(map, 5), "the child wrote into the broker's buffer");
+                }
+            }
+            assertEquals("results ok ok", TestSupport.readText(control, LONG));
+            control.write(TestSupport.text("bye"));
+            assertEquals(0, l.child.onExit().get(60, TimeUnit.SECONDS));
+        }
+        TestSupport.assertFdCountReturnsTo(before.size(), before);
+    }
+
+    @Test
+    void aGrandchildWhoseInviterIsNotTheBrokerGetsBuffersFromTheBroker() throws Exception {
+        Map<Integer, String> before = TestSupport.openFds();
+        try (Launch l = Launch.java(SharedBufferChildren.MiddleInviter.class, List.of("control"), "8192")) {
+            MessagePipe grandchild;
+            try (Message m = l.pipe("control").read(LONG)) {
+                grandchild = m.takePipe(0);
+            }
+            try (Message m = grandchild.read(LONG); SharedBuffer b = m.takeSharedBuffer(0); SharedMapping map = b.map()) {
+                assertEquals(8192, b.size());
+                assertEquals("child", ascii(map, 5));
+            }
+            assertEquals("results ok", TestSupport.readText(grandchild, LONG));
+            grandchild.write(TestSupport.text("bye"));
+            grandchild.close();
+            l.pipe("control").close();
+            assertEquals(0, l.child.onExit().get(60, TimeUnit.SECONDS));
+        }
+        TestSupport.assertFdCountReturnsTo(before.size(), before);
+    }
+
+    @Test
+    void anUntrustedChildsRequestsAreBoundedByAQuotaAndARefusalIsNoDisconnect() throws Exception {
+        Map<Integer, String> before = TestSupport.openFds();
+        SharedMemoryLimits.install(SharedMemoryLimits.DEFAULT.withUntrustedQuota(10_000, 3));
+        try {
+            PlatformChannel channel = PlatformChannel.create();
+            ChildProcess child = ChildProcessLauncher.forJava(SharedBufferChildren.BrokerAllocator.class)
+                    .jvmOptions("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+                    .passEndpoint(channel.takeRemoteEndpoint())
+                    .args("keep", "4096", "4096", "4096", "100", "1", String.valueOf(2L << 30))
+                    .appendOutput(Launch.childLog(SharedBufferChildren.BrokerAllocator.class))
+                    .appendError(Launch.childLog(SharedBufferChildren.BrokerAllocator.class))
+                    .start();
+            OutgoingInvitation inv = new OutgoingInvitation().untrustedProcess();
+            MessagePipe control = inv.attachMessagePipe("control");
+            CompletableFuture<ProcessError> error = new CompletableFuture<>();
+            inv.send(child, channel.takeLocalEndpoint(), error::complete, Launch.CALLBACKS);
+            // 4096 + 4096 fit 10,000 bytes; a third 4096 does not; 100 does, as the third buffer;
+            // a fourth is over the count whatever its size; 2 GiB is over the size any buffer may have
+            assertEquals("results ok ok QUOTA_BYTES ok QUOTA_COUNT BUFFER_SIZE", TestSupport.readText(control, LONG));
+            control.write(TestSupport.text("bye"));
+            assertEquals(0, child.onExit().get(60, TimeUnit.SECONDS));
+            control.close();
+            assertTrue(!error.isDone() || error.get().kind() == ProcessError.Kind.DISCONNECTED,
+                    () -> "refusals are answers, not errors: " + error.join());
+        } finally {
+            SharedMemoryLimits.install(SharedMemoryLimits.DEFAULT);
+        }
+        TestSupport.assertFdCountReturnsTo(before.size(), before);
+    }
+
+    @Test
+    void anUntrustedChildThatGoesOnAskingAfterTooManyRefusalsIsDropped() throws Exception {
+        Map<Integer, String> before = TestSupport.openFds();
+        SharedMemoryLimits.install(SharedMemoryLimits.DEFAULT.withUntrustedQuota(0, 0));
+        try {
+            PlatformChannel channel = PlatformChannel.create();
+            ChildProcess child = ChildProcessLauncher.forJava(SharedBufferChildren.QuotaFlood.class)
+                    .jvmOptions("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+                    .passEndpoint(channel.takeRemoteEndpoint())
+                    .args("4096", "5000")
+                    .appendOutput(Launch.childLog(SharedBufferChildren.QuotaFlood.class))
+                    .appendError(Launch.childLog(SharedBufferChildren.QuotaFlood.class))
+                    .start();
+            OutgoingInvitation inv = new OutgoingInvitation().untrustedProcess();
+            MessagePipe control = inv.attachMessagePipe("control");
+            CompletableFuture<ProcessError> error = new CompletableFuture<>();
+            inv.send(child, channel.takeLocalEndpoint(), error::complete, Launch.CALLBACKS);
+            ProcessError e = error.get(60, TimeUnit.SECONDS);
+            assertEquals(ProcessError.Kind.BAD_MESSAGE, e.kind(), e.reason());
+            assertTrue(e.reason().contains("asked for shared memory 1024 times more after it was refused"), e.reason());
+            assertEquals(0, child.onExit().get(60, TimeUnit.SECONDS), "the child saw its channel to the broker close");
+            control.close();
+        } finally {
+            SharedMemoryLimits.install(SharedMemoryLimits.DEFAULT);
+        }
         TestSupport.assertFdCountReturnsTo(before.size(), before);
     }
 

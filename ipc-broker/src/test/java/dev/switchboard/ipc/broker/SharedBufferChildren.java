@@ -9,6 +9,7 @@ import dev.switchboard.ipc.Message;
 import dev.switchboard.ipc.MessagePipe;
 import dev.switchboard.ipc.SharedBuffer;
 import dev.switchboard.ipc.SharedMapping;
+import dev.switchboard.ipc.SharedMemoryLimitException;
 import java.io.IOException;
 import java.nio.ReadOnlyBufferException;
 import java.nio.charset.StandardCharsets;
@@ -112,6 +113,99 @@ final class SharedBufferChildren {
                 throw new IllegalStateException("expected one shared-memory fd, found " + found);
             }
             return found.get(0);
+        }
+    }
+
+    /**
+     * Asks the broker for a buffer of each size in {@code args} (after the first, "send" or
+     * "keep") and writes "results" with, per size, "ok" or the limit that refused it. With "send",
+     * each buffer it got goes to the parent on "control" first, with "child" written at its start.
+     */
+    public static final class BrokerAllocator {
+        public static void main(String[] args) throws Exception {
+            IncomingInvitation inv = IncomingInvitation.accept();
+            MessagePipe control = inv.extractMessagePipe("control");
+            boolean send = args[0].equals("send");
+            List<String> results = new ArrayList<>();
+            List<SharedBuffer> kept = new ArrayList<>();
+            for (int i = 1; i < args.length; i++) {
+                long size = Long.parseLong(args[i]);
+                try {
+                    SharedBuffer b = SharedBuffer.createByBroker(size);
+                    try (SharedMapping m = b.map(0, (int) Math.min(size, 4096))) {
+                        m.buffer().put(0, "child".getBytes(StandardCharsets.US_ASCII), 0, (int) Math.min(size, 5));
+                    }
+                    results.add(b.size() == size && !b.isReadOnly() ? "ok" : "wrong " + b);
+                    if (send) {
+                        control.write(Message.of(new byte[0], b));
+                    } else {
+                        kept.add(b);
+                    }
+                } catch (SharedMemoryLimitException e) {
+                    results.add(e.kind().name());
+                }
+            }
+            control.write(TestSupport.text("results " + String.join(" ", results)));
+            try (Message bye = control.read(LONG)) {
+                kept.forEach(SharedBuffer::close);
+            }
+            control.close();
+        }
+    }
+
+    /**
+     * Asks the broker for {@code args[0]} bytes again and again, ignoring every refusal, until the
+     * broker stops answering (it drops a client that collects too many); exits 0 then, 1 if the
+     * broker never does within {@code args[1]} requests.
+     */
+    public static final class QuotaFlood {
+        public static void main(String[] args) throws Exception {
+            IncomingInvitation inv = IncomingInvitation.accept();
+            MessagePipe control = inv.extractMessagePipe("control");
+            long size = Long.parseLong(args[0]);
+            int most = Integer.parseInt(args[1]);
+            for (int i = 0; i < most; i++) {
+                try {
+                    SharedBuffer.createByBroker(size).close();
+                } catch (SharedMemoryLimitException refused) {
+                    // asks again anyway
+                } catch (java.io.UncheckedIOException dropped) {
+                    System.exit(0);
+                }
+            }
+            control.close();
+            System.exit(1);
+        }
+    }
+
+    /**
+     * Invites a {@link BrokerAllocator} ("send", then the sizes in {@code args}) as its own child,
+     * so that the grandchild's broker is not its inviter, and hands the parent its end of the
+     * grandchild's "control" pipe; exits when the parent closes "control".
+     */
+    public static final class MiddleInviter {
+        public static void main(String[] args) throws Exception {
+            IncomingInvitation inv = IncomingInvitation.accept();
+            MessagePipe control = inv.extractMessagePipe("control");
+            var channel = dev.switchboard.ipc.PlatformChannel.create();
+            List<String> grandArgs = new ArrayList<>(List.of("send"));
+            grandArgs.addAll(List.of(args));
+            ChildProcess grandchild = ChildProcessLauncher.forJava(BrokerAllocator.class)
+                    .jvmOptions("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+                    .passEndpoint(channel.takeRemoteEndpoint())
+                    .args(grandArgs.toArray(String[]::new))
+                    .start();
+            OutgoingInvitation out = new OutgoingInvitation();
+            MessagePipe toGrandchild = out.attachMessagePipe("control");
+            out.send(grandchild, channel.takeLocalEndpoint());
+            out.accepted().get(); // a pipe end travels once its invitation is connected
+            control.write(Message.of(new byte[0], toGrandchild));
+            try {
+                control.read(LONG);
+            } catch (dev.switchboard.ipc.PipeClosedException done) {
+                // the parent is finished
+            }
+            grandchild.onExit().get();
         }
     }
 

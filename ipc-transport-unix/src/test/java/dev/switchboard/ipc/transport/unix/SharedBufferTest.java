@@ -230,6 +230,34 @@ class SharedBufferTest {
     }
 
     @Test
+    void aThreadReadingAndWritingWhileTheMappingClosesNeverFaults() throws Exception {
+        try (SharedBuffer buf = SharedBuffer.create(256 * KIB)) {
+            for (int round = 0; round < 200; round++) {
+                SharedMapping m = buf.map();
+                ByteBuffer view = m.buffer();
+                java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+                java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+                Thread user = new Thread(() -> {
+                    started.countDown();
+                    long sum = 0;
+                    while (!stop.get()) {
+                        for (int at = 0; at < 256 * KIB; at += 4096) {
+                            view.putLong(at, sum);
+                            sum += view.getLong(at + 8);
+                        }
+                    }
+                });
+                user.start();
+                started.await();
+                m.close(); // the user thread goes on touching the range: private zero pages now
+                stop.set(true);
+                user.join();
+                assertEquals(0L, view.getLong(8), "after close the view reads the placeholder, not the shared memory");
+            }
+        }
+    }
+
+    @Test
     void fromHandleRefusesWhatIsNotWhatItClaims() throws IOException {
         // not a memfd at all
         long[] pipe = new UnixSandboxOps().pipe();
