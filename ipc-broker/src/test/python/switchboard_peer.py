@@ -8,6 +8,11 @@ its end; when no port is left, it closes its channels and exits 0.
 
 Options (before the switch, which the launcher appends last):
   --exit-after=N   after echoing N messages, kill itself with SIGKILL (no port is closed)
+  --shared-buffer=KIND  answer every message with one shared buffer (§6, handle descriptors)
+                   instead of the echo: "read-only" and "writable" are honest (4096 bytes, the
+                   first bytes "from python"); "unsealed", "truncated" (shrinking not sealed,
+                   cut to 0 bytes once sent), "smaller" (4096 bytes claiming 8192),
+                   "writable-as-read-only" and "not-memfd" lie about what they send
 Exit status: 0 done; 2 no invitation or bad switch; 3 the endpoint did not arrive as §10 says.
 """
 
@@ -41,6 +46,9 @@ OBSERVE_CLOSURE, UPDATE_PREVIOUS, ROUTE_LOST = 5, 6, 7
 EVENT_HEADER = struct.Struct("<B16s16s")  # type, target port, sending port
 DESCRIPTOR = struct.Struct("<16s16s16s16s16sQQQB")
 MAX_SEQUENCE = (1 << 63) - 1
+HANDLE_DESCRIPTOR = struct.Struct("<BB6sQ")  # kind, flags, reserved, size
+KIND_PLATFORM, KIND_SHARED_MEMORY, FLAG_READ_ONLY = 0, 1, 0x01
+F_SEAL_FUTURE_WRITE = 0x10  # Linux 5.1+; Python's fcntl module does not name it
 
 MAX_HANDLES = 60
 MAX_FRAME = (64 << 20) + 80
@@ -323,9 +331,10 @@ class Port:
 
 class Peer:
 
-    def __init__(self, exit_after):
+    def __init__(self, exit_after, shared_buffer=None):
         self.name = random_id()
         self.exit_after = exit_after
+        self.shared_buffer = shared_buffer
         self.echoed = 0
         self.channels = {}  # node -> Channel
         self.lost = set()
@@ -460,7 +469,16 @@ class Peer:
             c = self.ports.get(name)
             if c is not None:
                 self.close_port(c, notify=True)
-        self.write(p, payload, fds)
+        if self.shared_buffer is not None:
+            close_fds(fds)
+            fd, descriptor = make_shared_buffer(self.shared_buffer)
+            keep = os.dup(fd) if self.shared_buffer == "truncated" else None
+            self.write(p, descriptor + b"shared", [fd])
+            if keep is not None:  # cut the file under whoever maps it now
+                os.ftruncate(keep, 0)
+                os.close(keep)
+        else:
+            self.write(p, payload, fds)
         self.echoed += 1
         if self.exit_after is not None and self.echoed >= self.exit_after:
             os.kill(os.getpid(), signal.SIGKILL)
@@ -705,6 +723,38 @@ class Peer:
             self.on_event(self.name, decode_event(event), fds)
 
 
+# ---------------------------------------------------------------------------------------- shared buffers
+
+def make_shared_buffer(kind):
+    """A descriptor and its §6 handle descriptor: honest, or lying as `kind` says."""
+    size = 4096
+    if kind == "not-memfd":
+        r, w = os.pipe()
+        os.close(w)
+        return r, HANDLE_DESCRIPTOR.pack(KIND_SHARED_MEMORY, 0, bytes(6), size)
+    fd = os.memfd_create("python-shared", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    os.ftruncate(fd, size)
+    os.pwrite(fd, b"from python", 0)
+    if kind == "unsealed":
+        return fd, HANDLE_DESCRIPTOR.pack(KIND_SHARED_MEMORY, 0, bytes(6), size)
+    if kind == "truncated":  # growing sealed, shrinking not: the sender truncates it once sent
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_GROW)
+        return fd, HANDLE_DESCRIPTOR.pack(KIND_SHARED_MEMORY, 0, bytes(6), size)
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW)
+    if kind == "smaller":
+        return fd, HANDLE_DESCRIPTOR.pack(KIND_SHARED_MEMORY, 0, bytes(6), 2 * size)
+    if kind == "writable-as-read-only":
+        return fd, HANDLE_DESCRIPTOR.pack(KIND_SHARED_MEMORY, FLAG_READ_ONLY, bytes(6), size)
+    if kind == "writable":
+        return fd, HANDLE_DESCRIPTOR.pack(KIND_SHARED_MEMORY, 0, bytes(6), size)
+    if kind == "read-only":
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, F_SEAL_FUTURE_WRITE | fcntl.F_SEAL_SEAL)
+        ro = os.open("/proc/self/fd/%d" % fd, os.O_RDONLY | os.O_CLOEXEC)
+        os.close(fd)
+        return ro, HANDLE_DESCRIPTOR.pack(KIND_SHARED_MEMORY, FLAG_READ_ONLY, bytes(6), size)
+    raise ValueError("unknown --shared-buffer kind " + kind)
+
+
 # ---------------------------------------------------------------------------------------- bootstrap
 
 def endpoint_from_switch(value):
@@ -748,10 +798,13 @@ def main(argv):
         log("expected one", SWITCH + "VALUE argument, got", len(values))
         return 2
     exit_after = None
+    shared_buffer = None
     for a in argv:
         if a.startswith("--exit-after="):
             exit_after = int(a[len("--exit-after="):])
-    peer = Peer(exit_after)
+        if a.startswith("--shared-buffer="):
+            shared_buffer = a[len("--shared-buffer="):]
+    peer = Peer(exit_after, shared_buffer)
     peer.run(endpoint_from_switch(values[0]))
     return 0
 

@@ -8,17 +8,19 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Bytes plus handles: OS handles ({@link PlatformHandle}, e.g. file descriptors) and message pipe
- * ends ({@link MessagePipe}). The unit a {@link MessagePipe} carries.
+ * Bytes plus handles: OS handles ({@link PlatformHandle}, e.g. file descriptors), shared memory
+ * ({@link SharedBuffer}) and message pipe ends ({@link MessagePipe}). The unit a
+ * {@link MessagePipe} carries.
  *
  * <p>A message owns what it carries. Writing it to a pipe moves everything to the receiver; a
  * message you read owns what arrived with it, and {@link #close()} closes whatever you did not
  * take. Each kind keeps its order: the n-th OS handle written is the n-th read, and likewise for
- * pipes. The payload array is not copied: do not change it after writing.
+ * shared buffers and pipes. A shared buffer that arrived from another process was checked on
+ * arrival: its size and its read-only mode are what the sender declared. The payload array is not copied: do not change it after writing.
  */
 public final class Message implements AutoCloseable {
 
-    /** OS handles one message may carry. */
+    /** OS handles one message may carry, shared buffers included (each is one OS handle). */
     public static final int MAX_HANDLES = Limits.HANDLE_CAP;
     /** Pipe ends one message may carry. */
     public static final int MAX_PIPES = 64;
@@ -28,12 +30,15 @@ public final class Message implements AutoCloseable {
     private final byte[] payload;
     private final List<PlatformHandle> handles;
     private final List<MessagePipe> pipes;
+    private final List<SharedBuffer> buffers;
     private final Id128 sourceNode;
 
-    private Message(byte[] payload, List<PlatformHandle> handles, List<MessagePipe> pipes, Id128 sourceNode) {
+    private Message(byte[] payload, List<PlatformHandle> handles, List<MessagePipe> pipes, List<SharedBuffer> buffers,
+            Id128 sourceNode) {
         this.payload = payload;
         this.handles = handles;
         this.pipes = pipes;
+        this.buffers = buffers;
         this.sourceNode = sourceNode;
     }
 
@@ -41,10 +46,10 @@ public final class Message implements AutoCloseable {
      * Returns a message carrying {@code payload} and {@code handles}, which it now owns.
      *
      * @param payload the bytes, not copied
-     * @param handles {@link PlatformHandle}s and {@link MessagePipe} ends, in any mix
+     * @param handles {@link PlatformHandle}s, {@link SharedBuffer}s and {@link MessagePipe} ends, in any mix
      * @return the message
-     * @throws IllegalArgumentException with more than {@link #MAX_HANDLES} OS handles or
-     *     {@link #MAX_PIPES} pipes, or a handle that is closed or already moved
+     * @throws IllegalArgumentException with more than {@link #MAX_HANDLES} OS handles and shared
+     *     buffers or {@link #MAX_PIPES} pipes, or a handle that is closed or already moved
      */
     public static Message of(byte[] payload, Handle... handles) {
         return of(payload, List.of(handles));
@@ -54,15 +59,16 @@ public final class Message implements AutoCloseable {
      * Returns a message carrying {@code payload} and {@code handles}, which it now owns.
      *
      * @param payload the bytes, not copied
-     * @param handles {@link PlatformHandle}s and {@link MessagePipe} ends, in any mix
+     * @param handles {@link PlatformHandle}s, {@link SharedBuffer}s and {@link MessagePipe} ends, in any mix
      * @return the message
-     * @throws IllegalArgumentException with more than {@link #MAX_HANDLES} OS handles or
-     *     {@link #MAX_PIPES} pipes, or a handle that is closed or already moved
+     * @throws IllegalArgumentException with more than {@link #MAX_HANDLES} OS handles and shared
+     *     buffers or {@link #MAX_PIPES} pipes, or a handle that is closed or already moved
      */
     public static Message of(byte[] payload, List<? extends Handle> handles) {
         Objects.requireNonNull(payload, "payload");
         List<PlatformHandle> os = new ArrayList<>();
         List<MessagePipe> ps = new ArrayList<>();
+        List<SharedBuffer> bs = new ArrayList<>();
         for (Handle h : handles) {
             if (h instanceof PlatformHandle p) {
                 if (!p.isValid()) {
@@ -74,19 +80,24 @@ public final class Message implements AutoCloseable {
                     throw new IllegalArgumentException(m + " is closed, moved, or not connected yet");
                 }
                 ps.add(m);
+            } else if (h instanceof SharedBuffer b) {
+                if (!b.isValid()) {
+                    throw new IllegalArgumentException("shared buffer is closed or moved: " + b);
+                }
+                bs.add(b);
             } else {
                 throw new IllegalArgumentException("null handle");
             }
         }
-        if (os.size() > MAX_HANDLES) {
+        if (os.size() + bs.size() > MAX_HANDLES) {
             throw new IllegalArgumentException("a message carries at most " + MAX_HANDLES
-                    + " OS handles (one sendmsg can deliver no more to a Java reader); got " + os.size()
-                    + ". Send the rest in further messages.");
+                    + " OS handles and shared buffers (one sendmsg can deliver no more to a Java reader); got "
+                    + (os.size() + bs.size()) + ". Send the rest in further messages.");
         }
         if (ps.size() > MAX_PIPES) {
             throw new IllegalArgumentException("a message carries at most " + MAX_PIPES + " pipe ends; got " + ps.size());
         }
-        return new Message(payload, os, ps, null);
+        return new Message(payload, os, ps, bs, null);
     }
 
     /**
@@ -96,7 +107,7 @@ public final class Message implements AutoCloseable {
      * @return the message
      */
     public static Message of(byte[] payload) {
-        return new Message(payload, new ArrayList<>(0), new ArrayList<>(0), null);
+        return new Message(payload, new ArrayList<>(0), new ArrayList<>(0), new ArrayList<>(0), null);
     }
 
     /** {@return a message with no bytes and no handles} */
@@ -105,8 +116,9 @@ public final class Message implements AutoCloseable {
     }
 
     /** A message that arrived from {@code sourceNode}. */
-    static Message received(byte[] payload, List<PlatformHandle> handles, List<MessagePipe> pipes, Id128 sourceNode) {
-        return new Message(payload, new ArrayList<>(handles), new ArrayList<>(pipes), sourceNode);
+    static Message received(byte[] payload, List<PlatformHandle> handles, List<MessagePipe> pipes, List<SharedBuffer> buffers,
+            Id128 sourceNode) {
+        return new Message(payload, new ArrayList<>(handles), new ArrayList<>(pipes), new ArrayList<>(buffers), sourceNode);
     }
 
     /** {@return the payload, not copied} */
@@ -178,6 +190,38 @@ public final class Message implements AutoCloseable {
         return pipes.remove(index);
     }
 
+    /** {@return how many shared buffers this message still owns} */
+    public synchronized int sharedBufferCount() {
+        return buffers.size();
+    }
+
+    /** {@return the shared buffers, in order; still owned by this message} */
+    public synchronized List<SharedBuffer> sharedBuffers() {
+        return List.copyOf(buffers);
+    }
+
+    /**
+     * Moves every shared buffer to the caller, in order.
+     *
+     * @return the buffers; the caller closes each one
+     */
+    public synchronized List<SharedBuffer> takeSharedBuffers() {
+        List<SharedBuffer> taken = List.copyOf(buffers);
+        buffers.clear();
+        return taken;
+    }
+
+    /**
+     * Moves one shared buffer to the caller; the buffers after it move down one index.
+     *
+     * @param index position among the shared buffers this message still owns
+     * @return the buffer; the caller closes it
+     * @throws IndexOutOfBoundsException if there is no shared buffer at {@code index}
+     */
+    public synchronized SharedBuffer takeSharedBuffer(int index) {
+        return buffers.remove(index);
+    }
+
     /**
      * Says that this message, received from another process, is bad (malformed, or asking for
      * what that process must not ask). The process error handler of the invitation that brought
@@ -193,11 +237,14 @@ public final class Message implements AutoCloseable {
         }
     }
 
-    /** Closes the handles and pipe ends still owned by this message. */
+    /** Closes the handles, shared buffers and pipe ends still owned by this message. */
     @Override
     public void close() {
         for (PlatformHandle h : takeHandles()) {
             h.close();
+        }
+        for (SharedBuffer b : takeSharedBuffers()) {
+            b.close();
         }
         for (MessagePipe p : takePipes()) {
             p.close();
@@ -206,6 +253,7 @@ public final class Message implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Message(" + payload.length + " bytes, " + handleCount() + " handles, " + pipeCount() + " pipes)";
+        return "Message(" + payload.length + " bytes, " + handleCount() + " handles, " + sharedBufferCount()
+                + " shared buffers, " + pipeCount() + " pipes)";
     }
 }

@@ -8,6 +8,7 @@ import dev.switchboard.ipc.ports.PortRef;
 import dev.switchboard.ipc.ports.PortStatus;
 import dev.switchboard.ipc.ports.ReceivedMessage;
 import dev.switchboard.ipc.ports.SendResult;
+import dev.switchboard.ipc.wire.HandleDescriptor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -245,10 +246,14 @@ public final class MessagePipe implements Handle {
                 for (PlatformHandle h : message.takeHandles()) {
                     hs.add(PlatformHandle.adopt(h.release(), controller.handleOps()));
                 }
-                unsentHandles += hs.size();
+                List<SharedBuffer> bs = new ArrayList<>();
+                for (SharedBuffer b : message.takeSharedBuffers()) {
+                    bs.add(SharedBuffer.arrived(b.releaseForTransfer(), b.size(), b.isReadOnly(), controller.handleOps()));
+                }
+                unsentHandles += hs.size() + bs.size();
                 List<MessagePipe> ps = message.takePipes();
                 ps.forEach(MessagePipe::markMoved);
-                unsent.add(Message.received(message.bytes(), hs, ps, null));
+                unsent.add(Message.received(message.bytes(), hs, ps, bs, null));
                 return;
             }
             send(message);
@@ -262,20 +267,30 @@ public final class MessagePipe implements Handle {
 
     private void send(Message message) {
         List<PlatformHandle> hs = message.takeHandles();
+        List<SharedBuffer> bs = message.takeSharedBuffers();
         List<MessagePipe> ps = message.takePipes();
         List<PortRef> transfer = new ArrayList<>(ps.size());
         for (MessagePipe p : ps) {
             if (p == this) {
                 closeAll(hs, ps);
+                bs.forEach(SharedBuffer::close);
                 throw new IllegalArgumentException(name + ": a pipe end cannot travel inside its own message");
             }
             transfer.add(p.port);
         }
-        long[] raw = new long[hs.size()];
-        for (int i = 0; i < raw.length; i++) {
+        // OS handles first, then shared buffers; each handle's descriptor says which it is
+        long[] raw = new long[hs.size() + bs.size()];
+        HandleDescriptor[] kinds = new HandleDescriptor[raw.length];
+        for (int i = 0; i < hs.size(); i++) {
             raw[i] = hs.get(i).release(); // ownership: PlatformHandle -> payload
+            kinds[i] = HandleDescriptor.Platform.INSTANCE;
         }
-        PipePayload payload = new PipePayload(message.bytes(), raw, controller.handleOps());
+        for (int i = 0; i < bs.size(); i++) {
+            SharedBuffer b = bs.get(i);
+            kinds[hs.size() + i] = new HandleDescriptor.SharedMemory(b.size(), b.isReadOnly());
+            raw[hs.size() + i] = b.releaseForTransfer(); // ownership: SharedBuffer -> payload
+        }
+        PipePayload payload = new PipePayload(message.bytes(), raw, kinds, controller.handleOps());
         SendResult result;
         try {
             result = controller.node().sendUserMessage(port, payload, transfer);
@@ -390,15 +405,22 @@ public final class MessagePipe implements Handle {
     private Message toMessage(ReceivedMessage rm) {
         PipePayload p = (PipePayload) rm.payload();
         long[] raw = p.takeHandles();
+        HandleDescriptor[] kinds = p.descriptors();
         List<PlatformHandle> hs = new ArrayList<>(raw.length);
-        for (long h : raw) {
-            hs.add(PlatformHandle.adopt(h, controller.handleOps())); // ownership: payload -> message
+        List<SharedBuffer> bs = new ArrayList<>(0);
+        for (int i = 0; i < raw.length; i++) {
+            // ownership: payload -> message (a shared buffer from another process was checked on arrival)
+            if (kinds[i] instanceof HandleDescriptor.SharedMemory s) {
+                bs.add(SharedBuffer.arrived(raw[i], s.size(), s.readOnly(), controller.handleOps()));
+            } else {
+                hs.add(PlatformHandle.adopt(raw[i], controller.handleOps()));
+            }
         }
         List<MessagePipe> ps = new ArrayList<>(rm.ports().size());
         for (PortRef r : rm.ports()) {
             ps.add(forPort(controller, r, "pipe"));
         }
-        return Message.received(p.bytes(), hs, ps, p.sourceNode());
+        return Message.received(p.bytes(), hs, ps, bs, p.sourceNode());
     }
 
     private void checkUsable() {

@@ -12,6 +12,7 @@ import dev.switchboard.ipc.spi.Transport;
 import dev.switchboard.ipc.spi.Transports;
 import dev.switchboard.ipc.wire.FrameBody;
 import dev.switchboard.ipc.wire.FrameType;
+import dev.switchboard.ipc.wire.HandleDescriptor;
 import dev.switchboard.ipc.wire.Id128;
 import dev.switchboard.ipc.wire.Limits;
 import dev.switchboard.ipc.wire.ProtocolException;
@@ -93,6 +94,9 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
     private final Map<Id128, Runnable> observers = new ConcurrentHashMap<>();
     private final AtomicLong userMessagesReceived = new AtomicLong();
     private final AtomicLong userMessagesRelayed = new AtomicLong();
+    private final SharedBufferBroker sharedBuffers;
+    /** Completed with the channel to the broker once there is one (a client of a non-broker inviter waits for BROKER_CHANNEL). */
+    private final java.util.concurrent.CompletableFuture<NodeChannel> brokerChannelKnown = new java.util.concurrent.CompletableFuture<>();
     private boolean joined;
     private Id128 broker;
     private NodeChannel brokerChannel;
@@ -102,6 +106,7 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
         this.transport = transport;
         this.ops = transport.handles();
         this.node = new Node(Id128.random(), this);
+        this.sharedBuffers = new SharedBufferBroker(transport, ops);
     }
 
     public static NodeController get() {
@@ -131,6 +136,52 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
 
     public HandleOps handleOps() {
         return ops;
+    }
+
+    /**
+     * Asks this node's broker for a writable shared buffer of {@code size} bytes, for a process
+     * that may not create memory itself (docs/protocol.md §4). Waits for the answer; never on an
+     * I/O thread.
+     *
+     * @return the broker's answer: with {@code status == 0} a checked descriptor the caller owns,
+     *     otherwise the broker's status and reason
+     * @throws IllegalStateException on the broker itself or on an I/O thread
+     * @throws IOException when the channel to the broker closed first, or the broker's buffer was
+     *     not what it claimed
+     * @throws java.util.concurrent.TimeoutException when the broker did not answer in time
+     * @throws InterruptedException when the waiting thread was interrupted
+     */
+    public BrokerAllocation allocateSharedBuffer(long size, java.time.Duration timeout)
+            throws IOException, java.util.concurrent.TimeoutException, InterruptedException {
+        if (onIoThread()) {
+            throw new IllegalStateException("asking the broker for memory waits for its answer; not on an I/O thread");
+        }
+        NodeChannel b;
+        synchronized (lock) {
+            if (!joined) {
+                throw new IllegalStateException("this process is the broker of its graph: it creates shared buffers itself");
+            }
+            b = brokerChannel;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        if (b == null) {
+            // invited by a process that is not the broker: BROKER_CHANNEL is on its way
+            try {
+                b = brokerChannelKnown.get(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IOException("no channel to the broker", e.getCause());
+            }
+        }
+        java.util.concurrent.CompletableFuture<SharedBufferBroker.Answer> f = sharedBuffers.request(b, size);
+        try {
+            SharedBufferBroker.Answer a = f.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+            return new BrokerAllocation(a.status(), a.reason(), a.fd());
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
+            f.cancel(false); // an answer that still comes closes its descriptor
+            throw e;
+        }
     }
 
     /** True until this process accepts an invitation into another graph. */
@@ -242,14 +293,28 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
             }
             noteWhatAnUntrustedPeerLearns(channel.peer(), m);
             long[] handles = p.takeHandles(); // ownership: payload -> channel
-            // the event header alone; the payload is copied once, straight into the outbound frame
-            channel.send(new FrameBody.Event(EventCodec.encode(m), ByteBuffer.wrap(p.bytes())), handles);
+            // the event header and handle descriptors alone; the payload is copied once, straight
+            // into the outbound frame
+            channel.send(new FrameBody.Event(withDescriptors(EventCodec.encode(m), p.descriptors()), ByteBuffer.wrap(p.bytes())), handles);
         } else {
             if (event instanceof Event.ObserveProxy op) {
                 allow(channel.peer(), op.targetNode());
             }
             channel.send(new FrameBody.Event(EventCodec.encode(event)));
         }
+    }
+
+    /** The encoded event header followed by one descriptor per handle (docs/protocol.md §6). */
+    private static ByteBuffer withDescriptors(ByteBuffer eventHeader, HandleDescriptor[] descriptors) {
+        if (descriptors.length == 0) {
+            return eventHeader;
+        }
+        ByteBuffer out = ByteBuffer.allocate(eventHeader.remaining() + descriptors.length * HandleDescriptor.SIZE);
+        out.put(eventHeader);
+        for (HandleDescriptor d : descriptors) {
+            HandleDescriptor.encode(d, out);
+        }
+        return out.flip();
     }
 
     private static void drop(Event event) {
@@ -423,6 +488,7 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
                 inviter = inviterNode;
                 if (brokerNode.equals(inviterNode)) {
                     brokerChannel = channel;
+                    brokerChannelKnown.complete(channel);
                 }
             }
             queued = registerPeerLocked(inviterNode, channel);
@@ -507,6 +573,19 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
             case CLIENT_ADDED -> onClientAdded(channel, ((FrameBody.NodeFrame) body).node(), handles);
             case BROKER_CHANNEL -> onBrokerChannel(channel, peer, ((FrameBody.NodeFrame) body).node(), handles);
             case BAD_MESSAGE -> onBadMessageReport(channel, (FrameBody.BadMessage) body);
+            case ALLOCATE_SHARED_BUFFER -> {
+                if (!isBroker()) {
+                    throw new ProtocolException("ALLOCATE_SHARED_BUFFER to a node that is not the broker");
+                }
+                String dropped = sharedBuffers.onRequest(channel, peer, isUntrusted(peer), (FrameBody.AllocateSharedBuffer) body);
+                if (dropped != null) {
+                    violation(channel, dropped);
+                }
+            }
+            case SHARED_BUFFER_ALLOCATED -> {
+                requireFromBroker(channel, body);
+                sharedBuffers.onAnswer((FrameBody.SharedBufferAllocated) body, handles);
+            }
             default -> throw new ProtocolException(body.type() + " after the handshake");
         }
     }
@@ -539,10 +618,20 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
                         + m.ports().size() + " pipe ends; it may send neither");
                 return;
             }
-            byte[] bytes = payloadBytes(((dev.switchboard.ipc.ports.BytesPayload) m.payload()).bytes(), frame.tail());
+            ByteBuffer inBody = ((dev.switchboard.ipc.ports.BytesPayload) m.payload()).bytes().duplicate();
+            ByteBuffer tail = frame.tail().duplicate();
+            HandleDescriptor[] descriptors;
+            try {
+                descriptors = ArrivingHandles.read(inBody, tail, handles, transport);
+            } catch (ProtocolException e) {
+                channel.closeAll(handles); // checked, never mapped
+                violation(channel, "malformed user message: " + e.getMessage());
+                return;
+            }
+            byte[] bytes = payloadBytes(inBody, tail);
             userMessagesReceived.incrementAndGet();
             // ownership of the handles: frame -> payload
-            PipePayload payload = new PipePayload(bytes, NodeChannel.take(handles), ops, peer, channel);
+            PipePayload payload = new PipePayload(bytes, NodeChannel.take(handles), descriptors, ops, peer, channel);
             try {
                 node.acceptEvent(peer, m.withPayload(payload));
             } catch (ProtocolException e) {
@@ -808,6 +897,7 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
         synchronized (lock) {
             brokerChannel = c;
         }
+        brokerChannelKnown.complete(c);
         addPeer(brokerNode, c);
         flushUnsentRequests();
     }
@@ -858,7 +948,9 @@ public final class NodeController implements NodeDelegate, NodeChannel.Handler {
         }
         if (wasBroker) {
             log.debug("channel to the broker closed: {}", reason);
+            sharedBuffers.brokerLost();
         }
+        sharedBuffers.forget(peer);
         // a clean hang-up after every pipe to that process was closed is the normal end, not an error
         boolean mattered = reason.kind() != CloseReason.Kind.PEER_CLOSED || node.portsRoutedThrough(peer) > 0;
         try {

@@ -49,4 +49,14 @@ public interface Transport {
         throw new UnsupportedOperationException("the " + name() + " transport has no sandbox IPC channel on "
                 + System.getProperty("os.name"));
     }
+
+    /**
+     * The operations behind {@link dev.switchboard.ipc.SharedBuffer} (docs/shared-memory.md).
+     *
+     * @throws UnsupportedOperationException when this transport or OS has none (the default)
+     */
+    default SharedMemoryOps sharedMemory() {
+        throw new UnsupportedOperationException("the " + name() + " transport has no shared memory on "
+                + System.getProperty("os.name"));
+    }
 }

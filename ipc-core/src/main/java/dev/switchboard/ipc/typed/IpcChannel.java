@@ -4,6 +4,7 @@ import dev.switchboard.ipc.Message;
 import dev.switchboard.ipc.MessagePipe;
 import dev.switchboard.ipc.PipeClosedException;
 import dev.switchboard.ipc.PlatformHandle;
+import dev.switchboard.ipc.SharedBuffer;
 import dev.switchboard.ipc.node.NodeController;
 import dev.switchboard.ipc.pickle.PickleException;
 import java.time.Duration;
@@ -466,6 +467,17 @@ public final class IpcChannel implements AutoCloseable {
         }
         List<PlatformHandle> hs = raw.takeHandles();
         List<MessagePipe> ps = raw.takePipes();
+        List<SharedBuffer> bs = raw.takeSharedBuffers();
+        if (!bs.isEmpty()) {
+            // no field type of a typed message takes a shared buffer yet: nothing could claim them
+            bs.forEach(SharedBuffer::close);
+            hs.forEach(PlatformHandle::close);
+            ps.forEach(MessagePipe::close);
+            int typeId = peekTypeId(raw.bytes());
+            reportBad(raw, BadMessage.Kind.MALFORMED, typeId, PickleException.Reason.UNCLAIMED_HANDLES,
+                    MessageTypes.describe(typeId) + ": carries " + bs.size() + " shared buffers, which typed messages do not carry");
+            return;
+        }
         DecodedMessage d;
         try {
             d = MessageCodec.decode(types, raw.bytes(), hs, ps);

@@ -164,17 +164,105 @@ public sealed interface FrameBody {
             out.put(r);
         }
 
-        /** The reason's UTF-8, cut to the limit at a character boundary: whatever the decoder accepts goes out unchanged. */
         private byte[] reasonBytes() {
-            byte[] all = reason.getBytes(StandardCharsets.UTF_8);
-            if (all.length <= MAX_REASON_BYTES) {
-                return all;
+            return cutUtf8(reason);
+        }
+    }
+
+    /** A reason's UTF-8, cut to {@link BadMessage#MAX_REASON_BYTES} at a character boundary: whatever the decoder accepts goes out unchanged. */
+    private static byte[] cutUtf8(String reason) {
+        byte[] all = reason.getBytes(StandardCharsets.UTF_8);
+        if (all.length <= BadMessage.MAX_REASON_BYTES) {
+            return all;
+        }
+        int end = BadMessage.MAX_REASON_BYTES;
+        while ((all[end] & 0xC0) == 0x80) { // a continuation byte: the cut would split a character
+            end--;
+        }
+        return Arrays.copyOf(all, end);
+    }
+
+    /**
+     * A client asks its broker for a shared buffer (docs/protocol.md §4).
+     *
+     * @param requestId chosen by the client, echoed in the answer
+     * @param size bytes, 1 to 2^63-1
+     */
+    record AllocateSharedBuffer(long requestId, long size) implements FrameBody {
+        public AllocateSharedBuffer {
+            if (size < 1) {
+                throw new IllegalArgumentException("size must be positive: " + size);
             }
-            int end = MAX_REASON_BYTES;
-            while ((all[end] & 0xC0) == 0x80) { // a continuation byte: the cut would split a character
-                end--;
+        }
+
+        public FrameType type() {
+            return FrameType.ALLOCATE_SHARED_BUFFER;
+        }
+
+        public int bodyLength() {
+            return 16;
+        }
+
+        public void writeBody(ByteBuffer out) {
+            out.putLong(requestId);
+            out.putLong(size);
+        }
+    }
+
+    /**
+     * The broker's answer to {@link AllocateSharedBuffer}: with {@link #OK} the frame carries the
+     * buffer's handle (a writable memfd of {@code size} bytes, sealed as protocol.md §6 says),
+     * otherwise no handle and a reason.
+     *
+     * @param requestId the request's id
+     * @param size the size asked for
+     * @param status {@link #OK} or why not
+     * @param reason empty with {@link #OK}; otherwise at most {@link BadMessage#MAX_REASON_BYTES} UTF-8 bytes
+     */
+    record SharedBufferAllocated(long requestId, long size, int status, String reason) implements FrameBody {
+        /** The handle is attached. */
+        public static final int OK = 0;
+        /** The child's quota of bytes would be passed. */
+        public static final int QUOTA_BYTES = 1;
+        /** The child's quota of buffers would be passed. */
+        public static final int QUOTA_COUNT = 2;
+        /** Larger than the broker creates at all. */
+        public static final int TOO_LARGE = 3;
+        /** The broker could not create it. */
+        public static final int FAILED = 4;
+        /** Highest status value. */
+        public static final int MAX_STATUS = FAILED;
+
+        public SharedBufferAllocated {
+            if (status < OK || status > MAX_STATUS) {
+                throw new IllegalArgumentException("unknown status " + status);
             }
-            return Arrays.copyOf(all, end);
+            if (size < 1) {
+                throw new IllegalArgumentException("size must be positive: " + size);
+            }
+            java.util.Objects.requireNonNull(reason, "reason");
+        }
+
+        public FrameType type() {
+            return FrameType.SHARED_BUFFER_ALLOCATED;
+        }
+
+        public int bodyLength() {
+            return 8 + 8 + 1 + 2 + reasonBytes().length;
+        }
+
+        public void writeBody(ByteBuffer out) {
+            out.putLong(requestId);
+            out.putLong(size);
+            out.put((byte) status);
+            byte[] r = reasonBytes();
+            out.putShort((short) r.length);
+            out.put(r);
+        }
+
+        /** Cut as BAD_MESSAGE cuts its reason. */
+        private byte[] reasonBytes() {
+            return cutUtf8(reason);
         }
     }
 }

@@ -104,11 +104,50 @@ public final class FrameCodec {
                 b.position(b.position() + len);
                 yield new FrameBody.BadMessage(node, utf8(text, "BAD_MESSAGE reason"));
             }
+            case ALLOCATE_SHARED_BUFFER -> {
+                need(b, 16, "ALLOCATE_SHARED_BUFFER body");
+                long id = b.getLong();
+                long size = b.getLong();
+                if (size < 1) {
+                    throw new ProtocolException("ALLOCATE_SHARED_BUFFER size " + Long.toUnsignedString(size) + "; it must be 1 to 2^63-1");
+                }
+                yield new FrameBody.AllocateSharedBuffer(id, size);
+            }
+            case SHARED_BUFFER_ALLOCATED -> decodeAllocated(b, header.handleCount());
         };
         if (b.hasRemaining()) {
             throw new ProtocolException(type + " body has " + b.remaining() + " trailing bytes");
         }
         return result;
+    }
+
+    private static FrameBody.SharedBufferAllocated decodeAllocated(ByteBuffer b, int handles) throws ProtocolException {
+        need(b, 19, "SHARED_BUFFER_ALLOCATED body");
+        long id = b.getLong();
+        long size = b.getLong();
+        int status = b.get() & 0xff;
+        if (size < 1) {
+            throw new ProtocolException("SHARED_BUFFER_ALLOCATED size " + Long.toUnsignedString(size) + "; it must be 1 to 2^63-1");
+        }
+        if (status > FrameBody.SharedBufferAllocated.MAX_STATUS) {
+            throw new ProtocolException("SHARED_BUFFER_ALLOCATED has unknown status " + status);
+        }
+        int want = status == FrameBody.SharedBufferAllocated.OK ? 1 : 0;
+        if (handles != want) {
+            throw new ProtocolException("SHARED_BUFFER_ALLOCATED with status " + status + " carries " + handles
+                    + " handles; it must carry " + want);
+        }
+        int len = b.getShort() & 0xffff;
+        if (len > FrameBody.BadMessage.MAX_REASON_BYTES) {
+            throw new ProtocolException("SHARED_BUFFER_ALLOCATED reason of " + len + " bytes, limit is " + FrameBody.BadMessage.MAX_REASON_BYTES);
+        }
+        if (status == FrameBody.SharedBufferAllocated.OK && len != 0) {
+            throw new ProtocolException("SHARED_BUFFER_ALLOCATED with status 0 has a reason of " + len + " bytes; it must have none");
+        }
+        need(b, len, "SHARED_BUFFER_ALLOCATED reason");
+        ByteBuffer text = b.slice().limit(len);
+        b.position(b.position() + len);
+        return new FrameBody.SharedBufferAllocated(id, size, status, utf8(text, "SHARED_BUFFER_ALLOCATED reason"));
     }
 
     private static FrameBody.Invite decodeInvite(ByteBuffer b) throws ProtocolException {

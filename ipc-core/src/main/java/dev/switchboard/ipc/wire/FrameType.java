@@ -25,7 +25,11 @@ public enum FrameType {
     /** A message from a node was bad; passed towards the process that invited that node. */
     BAD_MESSAGE(0x0D, 0),
     /** Invitee to broker, the first frame on the channel BROKER_CHANNEL gave it: its own node name. */
-    CLIENT_HELLO(0x0E, 0);
+    CLIENT_HELLO(0x0E, 0),
+    /** Client to its broker: create a shared buffer for me (a process that may not create memory). */
+    ALLOCATE_SHARED_BUFFER(0x0F, 0),
+    /** Broker to that client: the buffer (one handle), or why not (no handle). */
+    SHARED_BUFFER_ALLOCATED(0x10, -1);
 
     private static final FrameType[] BY_CODE = new FrameType[256];
 

@@ -3,7 +3,7 @@ package dev.switchboard.ipc.examples;
 import dev.switchboard.ipc.Message;
 import dev.switchboard.ipc.MessagePipe;
 import dev.switchboard.ipc.PipeClosedException;
-import dev.switchboard.ipc.PlatformHandle;
+import dev.switchboard.ipc.SharedBuffer;
 import dev.switchboard.ipc.broker.IncomingInvitation;
 import dev.switchboard.ipc.broker.sandbox.SandboxIpcClient;
 import java.nio.ByteBuffer;
@@ -52,7 +52,7 @@ public final class SandboxBenchmarkChild {
 
     private static void one(SandboxIpcClient sandbox, boolean shm, int i) throws Exception {
         if (shm) {
-            try (PlatformHandle h = sandbox.makeSharedMemorySegment(4096, false)) {
+            try (SharedBuffer h = sandbox.makeSharedMemorySegment(4096, false)) {
                 if (!h.isValid()) {
                     throw new IllegalStateException();
                 }

@@ -3,12 +3,12 @@ package dev.switchboard.ipc.examples;
 import dev.switchboard.ipc.Message;
 import dev.switchboard.ipc.MessagePipe;
 import dev.switchboard.ipc.PlatformChannel;
-import dev.switchboard.ipc.PlatformHandle;
+import dev.switchboard.ipc.SharedBuffer;
+import dev.switchboard.ipc.SharedMapping;
 import dev.switchboard.ipc.broker.ChildProcess;
 import dev.switchboard.ipc.broker.ChildProcessLauncher;
 import dev.switchboard.ipc.broker.OutgoingInvitation;
 import dev.switchboard.ipc.broker.sandbox.SandboxIpcHost;
-import dev.switchboard.ipc.broker.sandbox.SharedMemorySegments;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -45,11 +45,11 @@ public final class SandboxDemo {
                     throw new IllegalStateException("the child sent nothing within " + WAIT);
                 }
                 say("child says: '" + new String(m.bytes(), StandardCharsets.UTF_8) + "'");
-                try (PlatformHandle segment = m.takeHandle(0)) {
-                    ByteBuffer map = SharedMemorySegments.map(segment);
+                try (SharedBuffer segment = m.takeSharedBuffer(0); SharedMapping mapping = segment.map()) {
+                    ByteBuffer map = mapping.buffer();
                     byte[] text = new byte[map.getInt(0)];
                     map.get(4, text);
-                    say("mapped the " + SharedMemorySegments.size(segment) + "-byte segment; it holds: '"
+                    say("mapped the " + segment.size() + "-byte segment; it holds: '"
                             + new String(text, StandardCharsets.UTF_8) + "'");
                 }
             }

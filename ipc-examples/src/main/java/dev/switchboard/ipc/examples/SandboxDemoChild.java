@@ -3,12 +3,12 @@ package dev.switchboard.ipc.examples;
 import dev.switchboard.ipc.Message;
 import dev.switchboard.ipc.MessagePipe;
 import dev.switchboard.ipc.PipeClosedException;
-import dev.switchboard.ipc.PlatformHandle;
+import dev.switchboard.ipc.SharedBuffer;
+import dev.switchboard.ipc.SharedMapping;
 import dev.switchboard.ipc.broker.IncomingInvitation;
 import dev.switchboard.ipc.broker.sandbox.BrokenDownTime;
 import dev.switchboard.ipc.broker.sandbox.SandboxIpcClient;
 import dev.switchboard.ipc.broker.sandbox.SandboxRequestRefusedException;
-import dev.switchboard.ipc.broker.sandbox.SharedMemorySegments;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -38,13 +38,15 @@ public final class SandboxDemoChild {
             say("executable segment refused, as configured: " + e.getMessage());
         }
 
-        PlatformHandle segment = sandbox.makeSharedMemorySegment(4096, false);
-        ByteBuffer map = SharedMemorySegments.map(segment);
+        SharedBuffer segment = sandbox.makeSharedMemorySegment(4096, false);
         byte[] text = ("written by the child (pid " + ProcessHandle.current().pid() + ") at "
                 + describe(here)).getBytes(StandardCharsets.UTF_8);
-        map.putInt(0, text.length);
-        map.put(4, text);
-        say("got a " + SharedMemorySegments.size(segment) + "-byte segment from the host and wrote "
+        try (SharedMapping mapping = segment.map()) {
+            ByteBuffer map = mapping.buffer();
+            map.putInt(0, text.length);
+            map.put(4, text);
+        }
+        say("got a " + segment.size() + "-byte segment from the host and wrote "
                 + text.length + " bytes into it");
 
         // the segment's handle moves into the message: the pipe owns it from here

@@ -1,6 +1,8 @@
 package dev.switchboard.ipc.broker.sandbox;
 
+import dev.switchboard.ipc.InvalidSharedBufferException;
 import dev.switchboard.ipc.PlatformHandle;
+import dev.switchboard.ipc.SharedBuffer;
 import dev.switchboard.ipc.spi.HandleOps;
 import dev.switchboard.ipc.spi.SandboxOps;
 import dev.switchboard.ipc.spi.SandboxOps.Packet;
@@ -166,19 +168,29 @@ public final class SandboxIpcClient implements AutoCloseable {
     }
 
     /**
-     * A new shared-memory segment of exactly {@code size} bytes (a sealed-size memfd), owned by
-     * the caller. {@link SharedMemorySegments#map} maps it.
+     * A new writable shared buffer of exactly {@code size} bytes (a sealed-size memfd), owned by
+     * the caller: the same type a message carries, so it maps, travels and makes read-only copies
+     * like any other. Checked on arrival as a message's buffer is.
      *
      * @param size the segment's size in bytes
-     * @param executable whether the segment may be mapped executable
-     * @return the segment's handle; the caller closes it
+     * @param executable whether the segment may be mapped executable (by native code: {@link
+     *     SharedBuffer#map()} maps it for reading and writing only)
+     * @return the buffer; the caller closes it
      * @throws SandboxRequestRefusedException when the size is over the host's limit or the host
      *                                        does not allow executable segments
-     * @throws SandboxIpcException when the call fails (see {@link #call(RequestType, Object, Duration)})
+     * @throws SandboxIpcException when the call fails (see {@link #call(RequestType, Object, Duration)}),
+     *     or the host's descriptor is not the buffer it should be
+     * @throws dev.switchboard.ipc.SharedMemoryLimitException when {@code size} is above this
+     *     process's {@link dev.switchboard.ipc.wire.SharedMemoryLimits#maxBufferBytes()}
      */
-    public PlatformHandle makeSharedMemorySegment(long size, boolean executable) throws SandboxIpcException {
-        return call(SandboxRequests.MAKE_SHARED_MEMORY_SEGMENT, new SandboxRequests.SharedMemoryRequest(size, executable),
+    public SharedBuffer makeSharedMemorySegment(long size, boolean executable) throws SandboxIpcException {
+        PlatformHandle h = call(SandboxRequests.MAKE_SHARED_MEMORY_SEGMENT, new SandboxRequests.SharedMemoryRequest(size, executable),
                 DEFAULT_TIMEOUT);
+        try {
+            return SharedBuffer.fromHandle(h, size, false);
+        } catch (InvalidSharedBufferException e) {
+            throw new SandboxIpcException("the host's segment is not a shared buffer of " + size + " bytes: " + e.getMessage());
+        }
     }
 
     /**

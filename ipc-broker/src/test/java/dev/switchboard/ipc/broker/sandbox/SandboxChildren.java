@@ -1,13 +1,13 @@
 package dev.switchboard.ipc.broker.sandbox;
 
-import dev.switchboard.ipc.PlatformHandle;
+import dev.switchboard.ipc.SharedBuffer;
+import dev.switchboard.ipc.SharedMapping;
 import dev.switchboard.ipc.broker.ChildProcess;
 import dev.switchboard.ipc.spi.SandboxOps;
 import dev.switchboard.ipc.spi.Transports;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -115,16 +115,18 @@ final class SandboxChildren {
                         }
                     } else {
                         int size = 1 + random.nextInt(65536);
-                        try (PlatformHandle segment = client.makeSharedMemorySegment(size, false)) {
-                            long got = SharedMemorySegments.size(segment);
+                        try (SharedBuffer segment = client.makeSharedMemorySegment(size, false)) {
+                            long got = segment.size();
                             if (got != size) {
                                 return "segment of " + got + " bytes, asked for " + size;
                             }
                             if (i % 20 == 0) {
-                                MappedByteBuffer map = SharedMemorySegments.map(segment);
-                                map.put(size - 1, (byte) i);
-                                if (map.get(size - 1) != (byte) i) {
-                                    return "segment did not keep a byte";
+                                try (SharedMapping mapping = segment.map()) {
+                                    ByteBuffer map = mapping.buffer();
+                                    map.put(size - 1, (byte) i);
+                                    if (map.get(size - 1) != (byte) i) {
+                                        return "segment did not keep a byte";
+                                    }
                                 }
                             }
                         }

@@ -9,11 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.jna.Platform;
 import dev.switchboard.ipc.PlatformHandle;
+import dev.switchboard.ipc.SharedBuffer;
+import dev.switchboard.ipc.SharedMapping;
 import dev.switchboard.ipc.spi.SandboxOps;
 import dev.switchboard.ipc.spi.Transports;
 import java.io.FileInputStream;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,14 +132,17 @@ class SandboxIpcHostTest {
     void sharedMemorySegmentIsSharedAndSized() throws Exception {
         SandboxIpcHost host = host(SandboxIpcHost.Options.DEFAULT.maxSegmentBytes(1 << 20));
         SandboxIpcClient client = client(host);
-        try (PlatformHandle segment = client.makeSharedMemorySegment(100_000, false)) {
-            assertEquals(100_000, SharedMemorySegments.size(segment));
-            assertTrue(Files.readSymbolicLink(Path.of("/proc/self/fd/" + segment.fd())).toString().startsWith("/memfd:"));
-            MappedByteBuffer a = SharedMemorySegments.map(segment);
-            try (PlatformHandle other = segment.duplicate()) {
-                MappedByteBuffer b = SharedMemorySegments.map(other);
-                a.put(99_999, (byte) 0x5A);
-                assertEquals(0x5A, b.get(99_999), "one segment, two mappings");
+        try (SharedBuffer segment = client.makeSharedMemorySegment(100_000, false);
+                SharedMapping a = segment.map()) {
+            assertEquals(100_000, segment.size());
+            assertTrue(!segment.isReadOnly());
+            try (SharedBuffer other = segment.duplicate(); SharedMapping b = other.map()) {
+                a.buffer().put(99_999, (byte) 0x5A);
+                assertEquals(0x5A, b.buffer().get(99_999), "one segment, two mappings");
+            }
+            try (SharedBuffer ro = segment.readOnlyCopy(); SharedMapping r = ro.map()) {
+                assertTrue(r.isReadOnly(), "a segment from the host makes read-only copies like any shared buffer");
+                assertEquals(0x5A, r.buffer().get(99_999));
             }
         }
         assertEquals("executable segments are not allowed by this host",
@@ -149,8 +153,8 @@ class SandboxIpcHostTest {
         assertEquals(3, host.stats().refused());
 
         SandboxIpcHost permissive = host(SandboxIpcHost.Options.DEFAULT.allowExecutableMemory(true));
-        try (PlatformHandle exec = client(permissive).makeSharedMemorySegment(4096, true)) {
-            assertEquals(4096, SharedMemorySegments.size(exec));
+        try (SharedBuffer exec = client(permissive).makeSharedMemorySegment(4096, true)) {
+            assertEquals(4096, exec.size());
         }
     }
 

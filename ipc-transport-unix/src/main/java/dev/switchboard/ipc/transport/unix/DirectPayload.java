@@ -2,6 +2,7 @@ package dev.switchboard.ipc.transport.unix;
 
 import dev.switchboard.ipc.ports.EventCodec;
 import dev.switchboard.ipc.wire.FrameBody;
+import dev.switchboard.ipc.wire.HandleDescriptor;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
@@ -15,7 +16,7 @@ import java.util.Arrays;
  * header declares (a payload above {@link #FIRST_STEP_BYTES} costs a few array copies).
  *
  * <p>The split point is the end of the USER_MESSAGE event header (docs/protocol.md §6: 43 bytes
- * plus 105 per port descriptor). Nothing here validates the event: the header bytes go to the
+ * plus 105 per port descriptor plus 16 per handle descriptor). Nothing here validates the event: the header bytes go to the
  * listener as {@link FrameBody.Event#bytes()} and the payload as {@link FrameBody.Event#tail()},
  * and the event codec checks the header as it would a whole body. A body that does not look like
  * a user message is simply not split.
@@ -60,10 +61,12 @@ final class DirectPayload {
      * Where the user payload starts in an EVENT body.
      *
      * @param body the body's first bytes (at least {@link EventCodec#USER_MESSAGE_FIXED_SIZE}, else the answer is 0)
+     * @param handleCount the handles the frame declares: one handle descriptor each follows the
+     *     port descriptors, and belongs to the event header
      * @return the event header's length; 0 when more bytes are needed to tell; -1 when the body is
      *     not a user message with a well-formed port count, and is not to be split
      */
-    static int eventHeaderLength(ByteBuf body, int bodyLength) {
+    static int eventHeaderLength(ByteBuf body, int bodyLength, int handleCount) {
         if (body.readableBytes() < EventCodec.USER_MESSAGE_FIXED_SIZE) {
             return 0;
         }
@@ -75,7 +78,8 @@ final class DirectPayload {
         if (ports > EventCodec.MAX_PORTS_PER_MESSAGE) {
             return -1; // the codec will reject it with the exact reason
         }
-        int length = EventCodec.USER_MESSAGE_FIXED_SIZE + ports * EventCodec.DESCRIPTOR_SIZE;
+        int length = EventCodec.USER_MESSAGE_FIXED_SIZE + ports * EventCodec.DESCRIPTOR_SIZE
+                + Math.max(0, handleCount) * HandleDescriptor.SIZE;
         return length <= bodyLength ? length : -1;
     }
 

@@ -550,9 +550,9 @@ public final class UnixFrameChannel implements FrameChannel {
                 if (direct == null && readable < padded && header.type() == FrameType.EVENT
                         && header.bodyLength() >= DirectPayload.MIN_BYTES) {
                     ByteBuf body = cumulation.slice(cumulation.readerIndex() + FrameHeader.SIZE, readable - FrameHeader.SIZE);
-                    int eventHeader = DirectPayload.eventHeaderLength(body, header.bodyLength());
-                    if (eventHeader == 0) {
-                        break; // too little of the body to tell; more is on its way
+                    int eventHeader = DirectPayload.eventHeaderLength(body, header.bodyLength(), header.handleCount());
+                    if (eventHeader == 0 || eventHeader > body.readableBytes()) {
+                        break; // too little of the body to tell, or to take the event header; more is on its way
                     }
                     int payload = header.bodyLength() - eventHeader;
                     if (eventHeader > 0 && payload >= DirectPayload.MIN_BYTES) {

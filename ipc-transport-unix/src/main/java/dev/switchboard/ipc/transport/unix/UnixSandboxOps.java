@@ -255,8 +255,9 @@ final class UnixSandboxOps implements SandboxOps {
         try {
             LIB.ftruncate(fd, size);
             // Sealed size: the segment is shared with a sandboxed (untrusted) process, and a file
-            // shrunk under someone else's mapping turns their next access into SIGBUS.
-            LIB.fcntl(fd, SandboxLib.F_ADD_SEALS, SandboxLib.F_SEAL_SHRINK | SandboxLib.F_SEAL_GROW | SandboxLib.F_SEAL_SEAL);
+            // shrunk under someone else's mapping turns their next access into SIGBUS. Not
+            // F_SEAL_SEAL: the receiver's SharedBuffer.readOnlyCopy() adds F_SEAL_FUTURE_WRITE.
+            LIB.fcntl(fd, SandboxLib.F_ADD_SEALS, SandboxLib.F_SEAL_SHRINK | SandboxLib.F_SEAL_GROW);
             return fd;
         } catch (LastErrorException e) {
             closeQuietly(fd);

@@ -5,6 +5,7 @@ import dev.switchboard.ipc.spi.HandleOps;
 import dev.switchboard.ipc.spi.NamedChannels;
 import dev.switchboard.ipc.spi.ProcessSpawner;
 import dev.switchboard.ipc.spi.SandboxOps;
+import dev.switchboard.ipc.spi.SharedMemoryOps;
 import dev.switchboard.ipc.spi.Transport;
 import dev.switchboard.ipc.wire.Limits;
 import java.io.IOException;
@@ -83,6 +84,19 @@ public final class UnixTransport implements Transport {
             return Transport.super.sandboxOps();
         }
         return SandboxOpsHolder.INSTANCE;
+    }
+
+    /** Linux only so far: memfd and its seals; macOS would need shm_open (docs/shared-memory.md). */
+    @Override
+    public SharedMemoryOps sharedMemory() {
+        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+            return Transport.super.sharedMemory();
+        }
+        return SharedMemoryHolder.INSTANCE;
+    }
+
+    private static final class SharedMemoryHolder {
+        static final SharedMemoryOps INSTANCE = new UnixSharedMemoryOps();
     }
 
     private static final class SandboxOpsHolder {

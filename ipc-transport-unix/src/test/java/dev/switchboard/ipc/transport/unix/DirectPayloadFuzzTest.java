@@ -37,14 +37,14 @@ class DirectPayloadFuzzTest {
 
         int fixed = EventCodec.USER_MESSAGE_FIXED_SIZE;
         for (int seen = 0; seen < Math.min(fixed, body.length); seen += 7) {
-            assertEquals(0, DirectPayload.eventHeaderLength(Unpooled.wrappedBuffer(body, 0, seen), body.length),
+            assertEquals(0, DirectPayload.eventHeaderLength(Unpooled.wrappedBuffer(body, 0, seen), body.length, 0),
                     () -> "decided before the fixed part of the header was there");
         }
         if (body.length < fixed) {
             return;
         }
-        int header = DirectPayload.eventHeaderLength(Unpooled.wrappedBuffer(body), body.length);
-        assertEquals(header, DirectPayload.eventHeaderLength(Unpooled.wrappedBuffer(body, 0, fixed), body.length),
+        int header = DirectPayload.eventHeaderLength(Unpooled.wrappedBuffer(body), body.length, 0);
+        assertEquals(header, DirectPayload.eventHeaderLength(Unpooled.wrappedBuffer(body, 0, fixed), body.length, 0),
                 "the split depends on more than the fixed part of the header");
         if (header < 0) {
             if (body[0] == 1) {
